@@ -1,0 +1,167 @@
+"""Every user-triggered read of engagement data starts here, scoped to what the user may see.
+
+Access is a guardian `view_engagement` object permission on the engagement, granted to the client's
+and the provider's organisation groups and to attached consultants, stored in direct-FK permission
+tables and filtered by subquery (never by a Python list of ids). Operators see everything.
+"""
+
+from django.db.models import Q, QuerySet
+
+from kpo.accounts.choices import CLIENT_ROLES, PROVIDER_ROLES, Role
+from kpo.accounts.models import User
+from kpo.accounts.selectors import is_operator, user_organisation, user_roles
+
+from .choices import ConsultantRole, TaskStatus
+from .models import (
+    Client,
+    Comment,
+    Deliverable,
+    Engagement,
+    EngagementConsultant,
+    EngagementGroupObjectPermission,
+    EngagementUserObjectPermission,
+    QualityReview,
+    Task,
+    TaskEvent,
+    TimeEntry,
+)
+
+VIEW_ENGAGEMENT = "view_engagement"
+
+CONSULTANT_ROLE_BY_LINK = {
+    ConsultantRole.EXECUTIVE: Role.CONSULTANT_EXECUTIVE,
+    ConsultantRole.ANALYST: Role.CONSULTANT_ANALYST,
+    ConsultantRole.BROKER: Role.CONSULTANT_BROKER,
+    ConsultantRole.RECRUITER: Role.CONSULTANT_RECRUITER,
+}
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def visible_engagement_ids(user: User) -> QuerySet:
+    """A subquery of the engagement ids the user may view (for filtering other models by join)."""
+    if not _authenticated(user):
+        return Engagement.objects.none().values("pk")
+    if is_operator(user):
+        return Engagement.objects.values("pk")
+    by_user = EngagementUserObjectPermission.objects.filter(
+        user=user, permission__codename=VIEW_ENGAGEMENT
+    ).values("content_object_id")
+    by_group = EngagementGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=VIEW_ENGAGEMENT
+    ).values("content_object_id")
+    visible = Engagement.objects.filter(Q(pk__in=by_user) | Q(pk__in=by_group))
+    if _is_only_provider_analyst(user):
+        # An analyst works on what is assigned to them: only those engagements, not the provider's whole book.
+        visible = visible.filter(pk__in=Task.objects.filter(assignee__user=user).values("engagement_id"))
+    return visible.values("pk")
+
+
+def engagements_visible_to(user: User) -> QuerySet[Engagement]:
+    if not _authenticated(user):
+        return Engagement.objects.none()
+    if is_operator(user):
+        return Engagement.objects.all()
+    return Engagement.objects.filter(pk__in=visible_engagement_ids(user))
+
+
+def engagement_list_for(user: User) -> QuerySet[Engagement]:
+    """The engagement list a page shows: with the related rows it prints, in one query."""
+    return (
+        engagements_visible_to(user)
+        .select_related("client", "provider", "service_line", "sla")
+        .order_by("status", "-start_date", "title")
+    )
+
+
+def engagement_roles(user: User, engagement: Engagement) -> frozenset[str]:
+    """The roles the user holds *on this engagement*: organisation roles where their organisation is
+    a party to it, plus consultant roles they are attached with."""
+    if not _authenticated(user):
+        return frozenset()
+    roles = user_roles(user)
+    organisation = user_organisation(user)
+    result: set[str] = set()
+    if organisation is not None:
+        if organisation.pk == engagement.client.organisation_id:
+            result |= roles & CLIENT_ROLES
+        if organisation.pk == engagement.provider.organisation_id:
+            result |= roles & PROVIDER_ROLES
+    links = EngagementConsultant.objects.filter(engagement=engagement, user=user).values_list(
+        "role", flat=True
+    )
+    result |= {CONSULTANT_ROLE_BY_LINK[link] for link in links}
+    return frozenset(result)
+
+
+def _is_only_provider_analyst(user: User) -> bool:
+    roles = user_roles(user)
+    return Role.PROVIDER_ANALYST in roles and Role.PROVIDER_MANAGER not in roles and not is_operator(user)
+
+
+def _is_provider_side_only(user: User) -> bool:
+    roles = user_roles(user)
+    return bool(roles & PROVIDER_ROLES) and not (roles - PROVIDER_ROLES) and not is_operator(user)
+
+
+def tasks_visible_to(user: User) -> QuerySet[Task]:
+    """Tasks of visible engagements; a provider analyst sees only the tasks assigned to them."""
+    if not _authenticated(user):
+        return Task.objects.none()
+    if is_operator(user):
+        return Task.objects.all()
+    tasks = Task.objects.filter(engagement_id__in=visible_engagement_ids(user))
+    if _is_only_provider_analyst(user):
+        tasks = tasks.filter(assignee__user=user)
+    if _is_provider_side_only(user):
+        # A draft is still being scoped by the client: `ready` releases it to the provider.
+        tasks = tasks.exclude(status=TaskStatus.DRAFT)
+    return tasks
+
+
+def task_list_for(user: User) -> QuerySet[Task]:
+    return tasks_visible_to(user).select_related("engagement", "assignee").order_by("-updated_at", "-id")
+
+
+def open_tasks_for(user: User) -> QuerySet[Task]:
+    return task_list_for(user).exclude(
+        status__in=[TaskStatus.ACCEPTED, TaskStatus.CANCELLED, TaskStatus.DRAFT]
+    )
+
+
+def task_events_visible_to(user: User) -> QuerySet[TaskEvent]:
+    return TaskEvent.objects.filter(task__in=tasks_visible_to(user).values("pk"))
+
+
+def deliverables_visible_to(user: User) -> QuerySet[Deliverable]:
+    return Deliverable.objects.filter(task__in=tasks_visible_to(user).values("pk"))
+
+
+def comments_visible_to(user: User) -> QuerySet[Comment]:
+    """Engagement-level comments of visible engagements, and task comments of visible tasks."""
+    if not _authenticated(user):
+        return Comment.objects.none()
+    return Comment.objects.filter(
+        Q(task__isnull=True, engagement_id__in=visible_engagement_ids(user))
+        | Q(task__in=tasks_visible_to(user).values("pk"))
+    )
+
+
+def reviews_visible_to(user: User) -> QuerySet[QualityReview]:
+    return QualityReview.objects.filter(task__in=tasks_visible_to(user).values("pk"))
+
+
+def time_entries_visible_to(user: User) -> QuerySet[TimeEntry]:
+    return TimeEntry.objects.filter(task__in=tasks_visible_to(user).values("pk"))
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """Clients party to a visible engagement, and the user's own client company."""
+    if not _authenticated(user):
+        return Client.objects.none()
+    if is_operator(user):
+        return Client.objects.all()
+    own = Q(organisation__memberships__user=user)
+    return Client.objects.filter(Q(engagements__in=visible_engagement_ids(user)) | own).distinct()

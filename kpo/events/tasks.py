@@ -1,0 +1,36 @@
+"""Celery tasks for events: thin wrappers that take ids and call services."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import DomainEvent
+from .services import event_dispatch, event_record_failure
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def dispatch_event(self, event_id: str) -> bool:
+    try:
+        return event_dispatch(event_id=event_id)
+    except Exception as exc:
+        event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
+        logger.exception("dispatching event %s failed", event_id)
+        raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def dispatch_pending_events(older_than_seconds: int = 60, limit: int = 500) -> int:
+    """The outbox sweep: re-send events whose enqueue after commit was lost (e.g. the broker was down)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = list(
+        DomainEvent.objects.filter(dispatched_at__isnull=True, occurred_at__lte=cutoff, attempts__lt=10)
+        .order_by("occurred_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in pending:
+        dispatch_event.delay(str(event_id))
+    return len(pending)

@@ -1,0 +1,123 @@
+"""Recommendation reports: findings with evidence, recommendations with their rationale, rendered versions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from kpo.core.models import TimeStampedModel
+
+from .choices import RecommendationPriority, ReportStatus
+
+
+class RecommendationReport(TimeStampedModel):
+    """A consultant's report on an engagement: conclusions, recommended actions, and how each was reached."""
+
+    engagement = models.ForeignKey("engagements.Engagement", on_delete=models.CASCADE, related_name="reports")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    title = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    executive_summary = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    last_error = models.TextField(blank=True)
+    include_sla_appendix = models.BooleanField(default=True)
+    include_volume_appendix = models.BooleanField(default=True)
+    include_quality_appendix = models.BooleanField(default=True)
+    include_cost_appendix = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="report_period_order"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="report_status_valid"),
+        ]
+        indexes = [models.Index(fields=["engagement", "status"], name="report_engagement_status_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:detail", args=[self.pk])
+
+
+class Finding(models.Model):
+    """A conclusion with its evidence."""
+
+    report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="findings")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    evidence = models.TextField(help_text="Markdown: what was observed and where.")
+    figure = models.JSONField(
+        null=True, blank=True, help_text="Optional figures pulled from engagement data."
+    )
+
+    class Meta:
+        ordering = ["report", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Recommendation(models.Model):
+    """A recommended action and the rationale explaining how it was reached."""
+
+    report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="recommendations")
+    position = models.PositiveSmallIntegerField(default=0)
+    action = models.CharField(max_length=300)
+    rationale = models.TextField(help_text="Markdown: how the recommendation was reached.")
+    priority = models.CharField(
+        max_length=8, choices=RecommendationPriority.choices, default=RecommendationPriority.MEDIUM
+    )
+    expected_impact = models.CharField(max_length=300, blank=True)
+    owner = models.CharField(max_length=150, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    supporting_findings = models.ManyToManyField(Finding, related_name="recommendations", blank=True)
+
+    class Meta:
+        ordering = ["report", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.action
+
+
+def report_version_upload_to(instance: "ReportVersion", filename: str) -> str:
+    return f"reports/{instance.report_id}/v{instance.number}-{instance.content_sha256[:12]}.pdf"
+
+
+class ReportVersion(models.Model):
+    """An immutable render of a report; a new render never overwrites an old one."""
+
+    report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(upload_to=report_version_upload_to, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    page_count = models.PositiveIntegerField(default=0)
+    render_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="reportversion_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="reportversion_number_positive"),
+            # A ready version always has its file and hash.
+            models.CheckConstraint(
+                condition=~Q(status=ReportStatus.READY) | (~Q(file="") & ~Q(content_sha256="")),
+                name="reportversion_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} v{self.number} ({self.status})"
