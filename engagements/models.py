@@ -177,6 +177,9 @@ class Task(TimeStampedModel):
     )
     estimated_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
+    # The SLA measuring this task, chosen deterministically when it is released (see sla.services).
+    sla = models.ForeignKey("sla.SLA", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    sla_reason = models.CharField(max_length=200, blank=True, help_text="Why this SLA was chosen.")
     # Optimistic concurrency: a write names the version it saw; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(

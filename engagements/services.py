@@ -207,6 +207,22 @@ def _may_act(*, actor: User, task: Task, allowed: frozenset[str], roles: frozens
     )
 
 
+def _recompute_clocks_on_commit(task_id: int) -> None:
+    from sla.tasks import recompute_task_clocks  # sla depends on engagements, not the other way round
+
+    transaction.on_commit(lambda: recompute_task_clocks.delay(task_id))
+
+
+def task_transitions_available(*, task: Task, actor: User) -> list[str]:
+    """The statuses this actor may move the task to now (what a page offers)."""
+    roles = engagement_roles(actor, task.engagement)
+    return [
+        to
+        for to, allowed in TASK_TRANSITIONS.get(task.status, {}).items()
+        if _may_act(actor=actor, task=task, allowed=allowed, roles=roles)
+    ]
+
+
 def task_transition(
     *,
     task: Task,
@@ -284,6 +300,7 @@ def task_transition(
             obj=locked,
             changes={"from": previous, "to": to, "version": locked.version, "note": note},
         )
+        _recompute_clocks_on_commit(locked.pk)
         event_publish(
             event_type=EventType.TASK_STATUS_CHANGED,
             engagement=locked.engagement,

@@ -19,7 +19,7 @@ from .selectors import (
     task_list_for,
     tasks_visible_to,
 )
-from .services import comment_add, task_transition
+from .services import comment_add, task_transition, task_transitions_available
 
 TASKS_PER_PAGE = 50
 
@@ -69,7 +69,8 @@ def _render_task(request, task, transition_form, status=200, transition_error=""
         "deliverables": task.deliverables.select_related("uploaded_by"),
         "comments": task.comments.select_related("author").order_by("created_at"),
         "reviews": task.reviews.select_related("reviewer").prefetch_related("defects"),
-        "next_statuses": [TaskStatus(s) for s in TASK_TRANSITIONS.get(task.status, {})],
+        "next_statuses": [TaskStatus(s) for s in task_transitions_available(task=task, actor=request.user)],
+        "is_closed": not TASK_TRANSITIONS.get(task.status),
         "transition_form": transition_form,
         "comment_form": CommentForm(),
     }

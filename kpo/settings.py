@@ -213,6 +213,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD", "200"))
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "send-email-digests": {
+        # Due alert emails (urgent ones at once, others at 09:00 in each recipient's zone).
+        "task": "kpo.events.tasks.send_email_digests",
+        "schedule": 300.0,
+    },
+    "tick-sla-clocks": {
+        # Running clocks turn at_risk / breached by their stored instants: one indexed query a minute.
+        "task": "sla.tasks.tick_clocks",
+        "schedule": 60.0,
+    },
     "dispatch-pending-events": {
         # The outbox sweep: events whose on_commit enqueue was lost (broker down) are sent again.
         "task": "kpo.events.tasks.dispatch_pending_events",

@@ -55,3 +55,23 @@ class Priority(models.TextChoices):
     P2 = "P2", _("P2 – high")
     P3 = "P3", _("P3 – normal")
     P4 = "P4", _("P4 – low")
+
+
+class AlertLevel(models.TextChoices):
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+
+
+class SamplingLevel(models.TextChoices):
+    """ISO 2859-1 style inspection levels: the share of delivered work sampled for review."""
+
+    REDUCED = "reduced", _("Reduced")
+    NORMAL = "normal", _("Normal")
+    TIGHTENED = "tightened", _("Tightened")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -9,7 +9,8 @@ Schedule, the budgets and "now", and returns each clock's state. The same rules 
 - Rework (only when the SLA has a rework budget): from the latest `rework_requested` to the next
   `delivered`, paused while `on_hold`.
 A clock stopped by a cancellation is `not_applicable` (cancelled work is not measured) unless it had
-already breached. A clock breaches when its elapsed business time exceeds the budget; `due_at` is
+already breached. Only closed segments count into `elapsed_seconds`, so a recompute is a function of the
+events alone (idempotent); a running clock's live elapsed time adds its open segment. A clock breaches when its elapsed business time exceeds the budget; `due_at` is
 the instant a running clock reaches its budget, `at_risk_at` the instant it reaches the warning
 threshold.
 """
@@ -56,6 +57,7 @@ class ClockResult:
     paused_seconds: int = 0
     started_at: datetime | None = None
     stopped_at: datetime | None = None
+    segment_started_at: datetime | None = None  # start of the open running or paused segment
     due_at: datetime | None = None
     at_risk_at: datetime | None = None
 
@@ -111,16 +113,22 @@ def _measure(
 ) -> ClockResult:
     if budget is None or span.started_at is None:
         return ClockResult(kind=kind, state=ClockState.NOT_APPLICABLE, target_seconds=budget)
-    elapsed = sum(schedule.between(a, b or now) for a, b in span.running)
-    paused = sum(schedule.between(a, b or now) for a, b in span.paused)
-    common = dict(
-        kind=kind,
-        target_seconds=budget,
-        elapsed_seconds=elapsed,
-        paused_seconds=paused,
-        started_at=span.started_at,
-        stopped_at=span.stopped_at,
-    )
+    # Only closed segments are banked, so recomputing later changes nothing: the open segment's share is
+    # derived from `segment_started_at` when shown, and the beat job flips states by `due_at`.
+    elapsed = sum(schedule.between(a, b) for a, b in span.running if b is not None)
+    paused = sum(schedule.between(a, b) for a, b in span.paused if b is not None)
+    open_running = bool(span.running) and span.running[-1][1] is None
+    open_paused = bool(span.paused) and span.paused[-1][1] is None
+    segment_started_at = span.running[-1][0] if open_running else span.paused[-1][0] if open_paused else None
+    common = {
+        "kind": kind,
+        "target_seconds": budget,
+        "elapsed_seconds": elapsed,
+        "paused_seconds": paused,
+        "started_at": span.started_at,
+        "stopped_at": span.stopped_at,
+        "segment_started_at": segment_started_at,
+    }
     if span.stopped_at is not None:
         if elapsed > budget:
             state = ClockState.BREACHED
@@ -131,17 +139,29 @@ def _measure(
         return ClockResult(state=state, **common)
     if elapsed > budget:
         return ClockResult(state=ClockState.BREACHED, **common)
-    warning_at = math.ceil(budget * threshold)
-    open_running = span.running and span.running[-1][1] is None
     if not open_running:
         return ClockResult(state=ClockState.PAUSED, **common)
-    # Running: project the deadlines from the start of the current segment.
-    segment_start = span.running[-1][0]
-    before_segment = elapsed - schedule.between(segment_start, now)
-    due_at = schedule.add(segment_start, budget - before_segment)
-    at_risk_at = schedule.add(segment_start, max(0, warning_at - before_segment))
-    state = ClockState.AT_RISK if elapsed >= warning_at else ClockState.RUNNING
+    # Running: the deadlines are projected from the start of the current segment.
+    due_at = schedule.add(segment_started_at, budget - elapsed)
+    at_risk_at = schedule.add(segment_started_at, max(0, math.ceil(budget * threshold) - elapsed))
+    state = state_at(now, due_at=due_at, at_risk_at=at_risk_at)
     return ClockResult(state=state, due_at=due_at, at_risk_at=at_risk_at, **common)
+
+
+def state_at(now: datetime, *, due_at: datetime, at_risk_at: datetime) -> str:
+    """A running clock's state at `now`: it breaches after its due instant, and is at risk from the warning."""
+    if now > due_at:
+        return ClockState.BREACHED
+    if now >= at_risk_at:
+        return ClockState.AT_RISK
+    return ClockState.RUNNING
+
+
+def live_elapsed(clock: ClockResult, schedule: BusinessTime, now: datetime) -> int:
+    """Elapsed business seconds including the open running segment, for display."""
+    if clock.segment_started_at is not None and clock.due_at is not None:
+        return clock.elapsed_seconds + schedule.between(clock.segment_started_at, now)
+    return clock.elapsed_seconds
 
 
 def compute_clocks(

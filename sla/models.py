@@ -3,6 +3,7 @@
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -13,7 +14,18 @@ from kpo.core.fields import country_field, currency_check, currency_field, money
 from kpo.core.models import TimeStampedModel
 
 from .calendar import Schedule
-from .choices import CalendarExceptionKind, ClockKind, ClockState, Kpi, KpiStatus, PeriodKind, Priority
+from .choices import (
+    AlertLevel,
+    CalendarExceptionKind,
+    ClockKind,
+    ClockState,
+    JobStatus,
+    Kpi,
+    KpiStatus,
+    PeriodKind,
+    Priority,
+    SamplingLevel,
+)
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -130,6 +142,18 @@ class SLA(TimeStampedModel):
 
     name = models.CharField(max_length=150)
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="slas")
+    engagement = models.ForeignKey(
+        "engagements.Engagement",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scoped_slas",
+        help_text="An SLA scoped to one engagement (e.g. a renewal or a task-type schedule); empty for the "
+        "engagement's main SLA set on the engagement itself.",
+    )
+    task_type = models.CharField(
+        max_length=20, blank=True, help_text="Applies only to tasks of this type; empty for every type."
+    )
     effective_from = models.DateField()
     effective_until = models.DateField(null=True, blank=True)
     warning_threshold = models.DecimalField(
@@ -239,11 +263,15 @@ class TaskClock(models.Model):
     kind = models.CharField(max_length=16, choices=ClockKind.choices)
     sla = models.ForeignKey(SLA, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     state = models.CharField(max_length=16, choices=ClockState.choices, default=ClockState.NOT_APPLICABLE)
+    priority = models.CharField(max_length=2, blank=True, help_text="The priority whose budget applies.")
     target_seconds = models.PositiveIntegerField(null=True, blank=True)
     elapsed_seconds = models.PositiveIntegerField(default=0)
     paused_seconds = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    segment_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Start of the open running or paused segment (not yet in the totals)."
+    )
     due_at = models.DateTimeField(null=True, blank=True)
     at_risk_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
@@ -261,6 +289,7 @@ class TaskClock(models.Model):
                 name="taskclock_ticking_due_idx",
                 condition=Q(state__in=["running", "at_risk"]),
             ),
+            models.Index(fields=["at_risk_at"], name="taskclock_warn_idx", condition=Q(state="running")),
             models.Index(fields=["state"], name="taskclock_state_idx"),
         ]
 
@@ -315,3 +344,111 @@ class KpiSnapshot(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("engagements:detail", args=[self.engagement_id])
+
+
+class SlaAlert(models.Model):
+    """A clock entered at_risk or breached: recorded once per clock, level and cycle (the alert's idempotency)."""
+
+    task = models.ForeignKey("engagements.Task", on_delete=models.CASCADE, related_name="sla_alerts")
+    clock_kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    level = models.CharField(max_length=16, choices=AlertLevel.choices)
+    cycle_started_at = models.DateTimeField(
+        help_text="Start of the clock cycle (a rework cycle is a new one)."
+    )
+    raised_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "clock_kind", "level", "cycle_started_at"], name="slaalert_once_per_cycle"
+            ),
+        ]
+        indexes = [models.Index(fields=["task", "-raised_at"], name="slaalert_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.clock_kind} {self.level} at {self.raised_at:%Y-%m-%d %H:%M}"
+
+
+class SamplingState(models.Model):
+    """Where an engagement's sampling stands in the switching rules (normal, tightened, reduced)."""
+
+    engagement = models.OneToOneField(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="sampling"
+    )
+    level = models.CharField(max_length=16, choices=SamplingLevel.choices, default=SamplingLevel.NORMAL)
+    # Recent review outcomes, newest last, as "A" (accepted) / "R" (rework): enough for the switching rules.
+    recent_outcomes = models.CharField(max_length=32, blank=True)
+    accepted_streak = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id}: {self.level}"
+
+
+class SamplingSwitch(models.Model):
+    """A change of sampling level, with the reason both sides see."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="sampling_switches"
+    )
+    from_level = models.CharField(max_length=16, choices=SamplingLevel.choices)
+    to_level = models.CharField(max_length=16, choices=SamplingLevel.choices)
+    reason = models.CharField(max_length=300)
+    switched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-switched_at"]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id}: {self.from_level} → {self.to_level}"
+
+
+class SampleDraw(models.Model):
+    """A delivered task drawn into the review sample, reproducibly (seeded by engagement and period)."""
+
+    task = models.OneToOneField("engagements.Task", on_delete=models.CASCADE, related_name="sample_draw")
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="sample_draws"
+    )
+    period_start = models.DateField()
+    level = models.CharField(max_length=16, choices=SamplingLevel.choices)
+    rate = models.DecimalField(max_digits=4, decimal_places=3)
+    reason = models.CharField(max_length=200)
+    drawn_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-drawn_at"]
+        indexes = [models.Index(fields=["engagement", "period_start"], name="sampledraw_period_idx")]
+
+    def __str__(self) -> str:
+        return f"sample {self.task_id} ({self.period_start:%Y-%m})"
+
+
+class ClockRecomputeJob(models.Model):
+    """A bulk recomputation of task clocks, with progress the user can watch."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", null=True, blank=True, on_delete=models.CASCADE, related_name="clock_jobs"
+    )
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    reason = models.CharField(max_length=200, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"recompute {self.engagement_id or 'all'}: {self.status} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))

@@ -64,6 +64,12 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, help_text="When the event happened.")
     read_at = models.DateTimeField(null=True, blank=True)
+    email_after = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Also email it from this instant (urgent: at once; else the next digest).",
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

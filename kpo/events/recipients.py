@@ -1,4 +1,11 @@
-"""Who hears about an event: the people concerned, never the one who caused it."""
+"""Who hears about an event, and how: the people concerned, never the one who caused it.
+
+In-app notifications appear at once. SLA and KPI alerts are also emailed: a breach of a P1/P2 task at
+once, everything else in a digest at a sensible hour of the recipient's own day (see `email_after`).
+"""
+
+import zoneinfo
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 
@@ -8,9 +15,9 @@ from kpo.accounts.choices import Role
 from .choices import EventType
 from .models import DomainEvent, Notification
 
-# For a task status change, which roles of which side to tell.
 CLIENT_SIDE = "client"
 PROVIDER_SIDE = "provider"
+# For a task status change, which roles of which side to tell.
 STATUS_AUDIENCE: dict[str, list[tuple[str, str]]] = {
     TaskStatus.READY: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER)],
     TaskStatus.ON_HOLD: [(CLIENT_SIDE, Role.CLIENT_STAFF), (CLIENT_SIDE, Role.CLIENT_SME)],
@@ -19,8 +26,7 @@ STATUS_AUDIENCE: dict[str, list[tuple[str, str]]] = {
     TaskStatus.ACCEPTED: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER)],
     TaskStatus.CANCELLED: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER), (CLIENT_SIDE, Role.CLIENT_STAFF)],
 }
-
-TITLES = {
+STATUS_TITLES = {
     TaskStatus.READY: "New task released: {title}",
     TaskStatus.ON_HOLD: "Task on hold, waiting on you: {title}",
     TaskStatus.DELIVERED: "Delivered, awaiting your review: {title}",
@@ -28,6 +34,18 @@ TITLES = {
     TaskStatus.ACCEPTED: "Accepted by the client: {title}",
     TaskStatus.CANCELLED: "Task cancelled: {title}",
 }
+# The provider acts on a warning; a breach concerns both sides.
+ALERT_AUDIENCE = {
+    EventType.SLA_AT_RISK: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER)],
+    EventType.SLA_BREACHED: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER), (CLIENT_SIDE, Role.CLIENT_STAFF)],
+    EventType.KPI_BREACHED: [
+        (PROVIDER_SIDE, Role.PROVIDER_MANAGER),
+        (CLIENT_SIDE, Role.CLIENT_STAFF),
+        (CLIENT_SIDE, Role.CLIENT_ADMIN),
+    ],
+}
+URGENT_PRIORITIES = {"P1", "P2"}
+DIGEST_HOUR = time(9, 0)
 
 
 def _members(organisation_id: int, role: str):
@@ -36,13 +54,7 @@ def _members(organisation_id: int, role: str):
     )
 
 
-def notifications_for(event: DomainEvent) -> list[Notification]:
-    if event.event_type != EventType.TASK_STATUS_CHANGED or event.engagement is None:
-        return []
-    to_status = event.payload.get("to_status")
-    if to_status not in TITLES:
-        return []  # e.g. work started: nobody needs telling
-    audience = STATUS_AUDIENCE.get(to_status, [])
+def _audience(event: DomainEvent, audience) -> dict[int, object]:
     engagement = event.engagement
     recipients: dict[int, object] = {}
     for side, role in audience:
@@ -51,17 +63,83 @@ def notifications_for(event: DomainEvent) -> list[Notification]:
         )
         for user in _members(organisation_id, role):
             recipients[user.pk] = user
+    return recipients
+
+
+def _add_assignee(event: DomainEvent, recipients: dict[int, object]) -> None:
     assignee_user_id = event.payload.get("assignee_user_id")
-    if assignee_user_id and to_status in {
-        TaskStatus.REWORK_REQUESTED,
-        TaskStatus.CANCELLED,
-        TaskStatus.READY,
-    }:
+    if assignee_user_id:
         for user in get_user_model().objects.filter(pk=assignee_user_id, is_active=True):
             recipients[user.pk] = user
+
+
+def next_digest_time(user, after: datetime) -> datetime:
+    """The next 09:00 on a weekday in the user's own time zone, at or after `after`."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = after.astimezone(zone)
+    candidate = datetime.combine(local.date(), DIGEST_HOUR, tzinfo=zone)
+    if candidate < local:
+        candidate += timedelta(days=1)
+    while candidate.weekday() >= 5:
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def notifications_for(event: DomainEvent) -> list[Notification]:
+    if event.engagement is None:
+        return []
+    if event.event_type == EventType.TASK_STATUS_CHANGED:
+        return _status_notifications(event)
+    if event.event_type in (EventType.SLA_AT_RISK, EventType.SLA_BREACHED):
+        return _sla_notifications(event)
+    if event.event_type == EventType.KPI_BREACHED:
+        return _kpi_notifications(event)
+    return []
+
+
+def _status_notifications(event: DomainEvent) -> list[Notification]:
+    to_status = event.payload.get("to_status")
+    if to_status not in STATUS_TITLES:
+        return []  # e.g. work started: nobody needs telling
+    recipients = _audience(event, STATUS_AUDIENCE.get(to_status, []))
+    if to_status in {TaskStatus.REWORK_REQUESTED, TaskStatus.CANCELLED, TaskStatus.READY}:
+        _add_assignee(event, recipients)
     recipients.pop(event.actor_id, None)
-    title = TITLES[to_status].format(title=event.payload.get("task_title", ""))[:200]
-    body = event.payload.get("note", "")
+    title = STATUS_TITLES[to_status].format(title=event.payload.get("task_title", ""))[:200]
+    return [
+        Notification(
+            recipient=user,
+            event=event,
+            verb=event.event_type,
+            title=title,
+            body=event.payload.get("note", ""),
+            url=event.payload.get("task_url", ""),
+            created_at=event.occurred_at,
+        )
+        for user in recipients.values()
+    ]
+
+
+def _sla_notifications(event: DomainEvent) -> list[Notification]:
+    payload = event.payload
+    recipients = _audience(event, ALERT_AUDIENCE[event.event_type])
+    _add_assignee(event, recipients)
+    breached = event.event_type == EventType.SLA_BREACHED
+    clock = payload.get("clock", "resolution")
+    title = (
+        f"SLA breached ({clock}, {payload.get('priority')}): {payload.get('task_title', '')}"
+        if breached
+        else f"SLA at risk ({clock}, {payload.get('priority')}): {payload.get('task_title', '')}"
+    )[:200]
+    body = (
+        f"The {clock} budget of this task is used up."
+        if breached
+        else f"The {clock} clock has used its warning share of the budget; act before it breaches."
+    )
+    urgent = breached and payload.get("priority") in URGENT_PRIORITIES
     return [
         Notification(
             recipient=user,
@@ -69,8 +147,32 @@ def notifications_for(event: DomainEvent) -> list[Notification]:
             verb=event.event_type,
             title=title,
             body=body,
-            url=event.payload.get("task_url", ""),
+            url=payload.get("task_url", ""),
             created_at=event.occurred_at,
+            email_after=event.occurred_at if urgent else next_digest_time(user, event.occurred_at),
+        )
+        for user in recipients.values()
+    ]
+
+
+def _kpi_notifications(event: DomainEvent) -> list[Notification]:
+    payload = event.payload
+    recipients = _audience(event, ALERT_AUDIENCE[EventType.KPI_BREACHED])
+    title = f"KPI breached: {payload.get('kpi_label', payload.get('kpi'))} for {payload.get('period')}"[:200]
+    body = (
+        f"{payload.get('engagement_title', '')}: {payload.get('value_display')} against a target of "
+        f"{payload.get('target_display')} ({payload.get('numerator')} / {payload.get('denominator')})."
+    )
+    return [
+        Notification(
+            recipient=user,
+            event=event,
+            verb=event.event_type,
+            title=title,
+            body=body,
+            url=payload.get("url", ""),
+            created_at=event.occurred_at,
+            email_after=next_digest_time(user, event.occurred_at),
         )
         for user in recipients.values()
     ]

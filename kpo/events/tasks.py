@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import DomainEvent
-from .services import event_dispatch, event_record_failure
+from .services import email_digests_send, event_dispatch, event_record_failure
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +34,8 @@ def dispatch_pending_events(older_than_seconds: int = 60, limit: int = 500) -> i
     for event_id in pending:
         dispatch_event.delay(str(event_id))
     return len(pending)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_email_digests() -> int:
+    return email_digests_send()

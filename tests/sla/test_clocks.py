@@ -7,7 +7,7 @@ import pytest
 
 from sla.calendar import Schedule
 from sla.choices import ClockKind, ClockState
-from sla.clocks import Budgets, StatusEvent, compute_clocks
+from sla.clocks import Budgets, StatusEvent, compute_clocks, live_elapsed
 
 PRAGUE = ZoneInfo("Europe/Prague")
 WEEKDAYS_9_TO_5 = {day: [("09:00", "17:00")] for day in range(5)}
@@ -69,6 +69,7 @@ def test_on_hold_pauses_the_clock_and_has_no_deadline(prague):
     assert clock.state == ClockState.PAUSED
     assert clock.elapsed_seconds == 3 * HOUR
     assert clock.due_at is None
+    assert clock.segment_started_at == local(1, 12)
 
 
 def test_running_clock_turns_at_risk_then_breached(prague):
@@ -78,7 +79,9 @@ def test_running_clock_turns_at_risk_then_breached(prague):
     assert at_risk.at_risk_at == (local(1, 9) + timedelta(hours=6.4)).astimezone(UTC)
     breached = compute_clocks(history, BUDGETS, prague, now=local(2, 10))[ClockKind.RESOLUTION]
     assert breached.state == ClockState.BREACHED
-    assert breached.elapsed_seconds == 9 * HOUR
+    assert breached.elapsed_seconds == 600  # banked up to the last event; the open segment is derived
+    assert live_elapsed(breached, prague, local(2, 10)) == 9 * HOUR
+    assert breached.due_at == local(1, 17).astimezone(UTC)
 
 
 def test_response_breaches_when_work_starts_late(prague):
@@ -141,7 +144,9 @@ def test_no_sla_means_not_applicable(prague):
     assert {c.state for c in clocks.values()} == {ClockState.NOT_APPLICABLE}
 
 
-def test_recomputing_is_stable(prague):
+def test_recomputing_later_changes_nothing_but_the_state(prague):
     history = events((local(1, 9), "ready"), (local(1, 10), "in_progress"))
-    now = local(1, 12)
-    assert compute_clocks(history, BUDGETS, prague, now) == compute_clocks(history, BUDGETS, prague, now)
+    early = compute_clocks(history, BUDGETS, prague, local(1, 10, 30))[ClockKind.RESOLUTION]
+    later = compute_clocks(history, BUDGETS, prague, local(1, 12))[ClockKind.RESOLUTION]
+    assert early == later
+    assert early.state == ClockState.RUNNING

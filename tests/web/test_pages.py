@@ -250,3 +250,15 @@ def test_delivered_task_notifies_the_sme_in_the_header(
     assert f"Delivered, awaiting your review: {task.title}" in home
     client.post(reverse("events:notifications-read"))
     assert "unread" not in client.get(reverse("home")).content.decode()
+
+
+def test_task_page_offers_only_the_moves_the_viewer_may_make(world, client, personas):
+    url = reverse("engagements:task-detail", args=[world.task_ap_ready.pk])
+    client.force_login(personas["provider_manager"])
+    body = client.get(url).content.decode()
+    assert 'value="in_progress"' in body
+    assert 'value="cancelled"' not in body
+    client.force_login(personas["client_staff"])
+    body = client.get(url).content.decode()
+    assert 'value="in_progress"' not in body
+    assert "Nothing your role can change now." in body
