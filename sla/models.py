@@ -315,6 +315,9 @@ class KpiSnapshot(TimeStampedModel):
     status = models.CharField(max_length=16, choices=KpiStatus.choices, default=KpiStatus.NO_DATA)
     service_credit = money_field("service credit", default=Decimal("0"))
     currency = currency_field()
+    alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the breach at period close was announced (once)."
+    )
 
     class Meta:
         ordering = ["engagement", "-period_start", "kpi"]

@@ -1,0 +1,541 @@
+"""Recompute the clocks of many tasks at once: vectorised over numpy arrays, written set-based.
+
+The rules are those of sla.clocks (a property test keeps both in agreement); here they run over all the
+status events of a batch of tasks at once. Each event time is mapped to W(t), the cumulative working
+seconds of its task's calendar (sla.calendar), so every segment's business time is one subtraction and
+per-task sums are `np.add.reduceat` over the sorted events. On PostgreSQL events are read and clocks
+written with binary COPY (a temporary table, then one INSERT ... ON CONFLICT DO UPDATE); elsewhere the
+ORM's bulk upsert does the same.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from engagements.choices import TaskEventKind, TaskStatus
+from engagements.models import Task, TaskEvent
+
+from .choices import ClockKind, ClockState
+from .models import SLA, TaskClock
+
+STATUS_CODE = {status: code for code, status in enumerate(TaskStatus.values)}
+READY, IN_PROGRESS, ON_HOLD = STATUS_CODE["ready"], STATUS_CODE["in_progress"], STATUS_CODE["on_hold"]
+DELIVERED, REWORK, CANCELLED = (
+    STATUS_CODE["delivered"],
+    STATUS_CODE["rework_requested"],
+    STATUS_CODE["cancelled"],
+)
+KINDS = [ClockKind.RESPONSE, ClockKind.RESOLUTION, ClockKind.REWORK]
+STATES = [
+    ClockState.RUNNING,
+    ClockState.PAUSED,
+    ClockState.AT_RISK,
+    ClockState.BREACHED,
+    ClockState.MET,
+    ClockState.NOT_APPLICABLE,
+]
+S_RUNNING, S_PAUSED, S_AT_RISK, S_BREACHED, S_MET, S_NA = range(6)
+PRIORITIES = ["", "P1", "P2", "P3", "P4"]
+NONE = -1  # "no value" in the integer arrays (budgets, instants)
+MICRO = 1_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class ClockArrays:
+    """One clock kind for n tasks. Instants are epoch microseconds (NONE when absent)."""
+
+    state: np.ndarray
+    target: np.ndarray
+    elapsed: np.ndarray
+    paused: np.ndarray
+    started: np.ndarray
+    stopped: np.ndarray
+    segment: np.ndarray
+    due: np.ndarray
+    at_risk: np.ndarray
+
+
+@dataclass
+class EventArrays:
+    """Status events sorted by task then time: task ids, epoch microseconds and status codes."""
+
+    task_id: np.ndarray
+    t_us: np.ndarray
+    status: np.ndarray
+
+
+def compute_clock_arrays(
+    *,
+    group: np.ndarray,
+    t_us: np.ndarray,
+    status: np.ndarray,
+    w: np.ndarray,
+    budgets: dict[str, np.ndarray],
+    threshold: np.ndarray,
+    add_many: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    now_s: int,
+) -> dict[str, ClockArrays]:
+    """All clocks of the tasks whose status events are given.
+
+    Events are sorted by task then time; `group[i]` is event i's task index (0..n_tasks-1, each task with at
+    least one event), `t_us` its instant in epoch microseconds, `status` its status code and `w` W at its
+    instant (whole seconds) on the task's calendar. Per task: `budgets[kind]` (NONE: not measured) and the
+    warning `threshold`. `add_many(start_s, seconds)` is the calendar's vectorised add, in epoch seconds.
+    """
+    n = len(group)
+    idx = np.arange(n)
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    last = np.r_[first[1:] - 1, n - 1]
+    first_ready = np.minimum.reduceat(np.where(status == READY, idx, n), first)
+    last_rework = np.maximum.reduceat(np.where(status == REWORK, idx, -1), first)
+    last_rework = np.where(last_rework < 0, n, last_rework)
+    common = dict(
+        group=group,
+        idx=idx,
+        t_us=t_us,
+        status=status,
+        w=w,
+        first=first,
+        last=last,
+        threshold=threshold,
+        add_many=add_many,
+        now_s=now_s,
+    )
+    return {
+        ClockKind.RESPONSE: _clock(first_ready, IN_PROGRESS, None, budgets[ClockKind.RESPONSE], **common),
+        ClockKind.RESOLUTION: _clock(
+            first_ready, DELIVERED, ON_HOLD, budgets[ClockKind.RESOLUTION], **common
+        ),
+        ClockKind.REWORK: _clock(last_rework, DELIVERED, ON_HOLD, budgets[ClockKind.REWORK], **common),
+    }
+
+
+def _clock(
+    start,
+    stop_status,
+    pause_status,
+    budget,
+    *,
+    group,
+    idx,
+    t_us,
+    status,
+    w,
+    first,
+    last,
+    threshold,
+    add_many,
+    now_s,
+) -> ClockArrays:
+    n = len(group)
+    start_e = start[group]
+    # The clock stops at the first stopping (or cancelling) event after its start.
+    stops = ((status == stop_status) | (status == CANCELLED)) & (idx > start_e)
+    stop = np.minimum.reduceat(np.where(stops, idx, n), first)
+    started = start < n
+    stopped = started & (stop < n)
+    end = np.where(stopped, stop, last)  # the last event inside the clock
+    end_e = end[group]
+    # Closed segments [event i, event i+1) inside [start, end): business time is W[i+1] - W[i].
+    has_next = idx < last[group]
+    dw = np.zeros(n, dtype=np.int64)
+    dw[:-1] = w[1:] - w[:-1]
+    inside = (idx >= start_e) & (idx < end_e) & has_next
+    pausing = status == pause_status if pause_status is not None else np.zeros(n, dtype=bool)
+    elapsed = np.add.reduceat(np.where(inside & ~pausing, dw, 0), first)
+    paused = np.add.reduceat(np.where(inside & ~pausing, 0, np.where(inside, dw, 0)), first)
+    # Not started: nothing measured. Not measured without a budget either.
+    measured = started & (budget != NONE)
+    elapsed = np.where(measured, elapsed, 0)
+    paused = np.where(measured, paused, 0)
+    safe_start = np.minimum(start, n - 1)
+    cancelled = stopped & (status[np.minimum(stop, n - 1)] == CANCELLED)
+    open_segment = measured & ~stopped
+    open_running = open_segment & (status[last] != pause_status if pause_status is not None else True)
+    over = elapsed > budget
+
+    state = np.full(len(first), S_NA, dtype=np.int64)
+    state[measured & stopped] = S_MET
+    state[measured & stopped & cancelled] = S_NA
+    state[open_segment] = S_PAUSED
+    due = np.full(len(first), NONE, dtype=np.int64)
+    at_risk = np.full(len(first), NONE, dtype=np.int64)
+    projecting = open_running & ~over
+    if projecting.any():
+        segment_s = t_us[last[projecting]] // MICRO
+        remaining = (budget - elapsed)[projecting]
+        warn = np.ceil(budget[projecting] * threshold[projecting]).astype(np.int64) - elapsed[projecting]
+        due_s = add_many(segment_s, remaining)
+        risk_s = add_many(segment_s, np.maximum(0, warn))
+        due[projecting] = due_s * MICRO
+        at_risk[projecting] = risk_s * MICRO
+        running_state = np.where(now_s > due_s, S_BREACHED, np.where(now_s >= risk_s, S_AT_RISK, S_RUNNING))
+        state[projecting] = running_state
+    state[measured & over] = S_BREACHED
+    return ClockArrays(
+        state=state,
+        target=np.where(budget != NONE, budget, NONE),
+        elapsed=elapsed,
+        paused=paused,
+        started=np.where(measured, t_us[safe_start], NONE),
+        stopped=np.where(measured & stopped, t_us[np.minimum(stop, n - 1)], NONE),
+        segment=np.where(open_segment, t_us[last], NONE),
+        due=due,
+        at_risk=at_risk,
+    )
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+
+def _load_events(task_ids: list[int]) -> EventArrays:
+    """Status events of these tasks, sorted by task then time."""
+    if connection.vendor == "postgresql":
+        return _load_events_postgres(task_ids)
+    rows = list(
+        TaskEvent.objects.filter(task_id__in=task_ids, kind=TaskEventKind.STATUS)
+        .order_by("task_id", "occurred_at", "id")
+        .values_list("task_id", "occurred_at", "to_status")
+    )
+    return EventArrays(
+        task_id=np.array([r[0] for r in rows], dtype=np.int64),
+        t_us=np.array([(r[1] - EPOCH) // _US for r in rows], dtype=np.int64),
+        status=np.array([STATUS_CODE[r[2]] for r in rows], dtype=np.int64),
+    )
+
+
+_US = datetime.resolution  # one microsecond, as a timedelta
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_EVENT_ROW = np.dtype(
+    [("n", ">i2"), ("l1", ">i4"), ("task", ">i8"), ("l2", ">i4"), ("t", ">i8"), ("l3", ">i4"), ("s", ">i2")]
+)
+
+
+def _load_events_postgres(task_ids: list[int]) -> EventArrays:
+    cases = " ".join(f"WHEN '{status}' THEN {code}" for status, code in STATUS_CODE.items())
+    # Built from code constants only (status names, table name); the ids are a bound parameter.
+    sql = (
+        "COPY (SELECT e.task_id::int8, "
+        "(EXTRACT(EPOCH FROM e.occurred_at) * 1000000)::int8, "
+        f"(CASE e.to_status {cases} END)::int2 "
+        f"FROM {TaskEvent._meta.db_table} e WHERE e.kind = 'status' AND e.task_id = ANY(%s) "
+        "ORDER BY e.task_id, e.occurred_at, e.id) TO STDOUT WITH (FORMAT binary)"
+    )
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        query = cursor.cursor.mogrify(sql, [task_ids]).decode()
+        cursor.cursor.copy_expert(query, buffer)
+    data = buffer.getvalue()[len(_COPY_HEADER) : -2]  # header, then the -1 trailer
+    rows = np.frombuffer(data, dtype=_EVENT_ROW)
+    return EventArrays(
+        task_id=rows["task"].astype(np.int64),
+        t_us=rows["t"].astype(np.int64),
+        status=rows["s"].astype(np.int64),
+    )
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+CLOCK_COLUMNS = (
+    "sla_id",
+    "priority",
+    "state",
+    "target_seconds",
+    "elapsed_seconds",
+    "paused_seconds",
+    "started_at",
+    "stopped_at",
+    "segment_started_at",
+    "due_at",
+    "at_risk_at",
+    "computed_at",
+)
+
+
+def _write_clocks(
+    task_ids: np.ndarray,
+    sla_ids: np.ndarray,
+    priorities: np.ndarray,
+    clocks: dict[str, ClockArrays],
+    now: datetime,
+) -> int:
+    if connection.vendor == "postgresql":
+        return _write_clocks_postgres(task_ids, sla_ids, priorities, clocks, now)
+    objects = []
+    for kind, arrays in clocks.items():
+        for i, task_id in enumerate(task_ids.tolist()):
+            objects.append(
+                TaskClock(
+                    task_id=task_id,
+                    kind=kind,
+                    sla_id=int(sla_ids[i]) if sla_ids[i] != NONE else None,
+                    priority=PRIORITIES[priorities[i]] if arrays.target[i] != NONE else "",
+                    state=STATES[arrays.state[i]],
+                    target_seconds=_int_or_none(arrays.target[i]),
+                    elapsed_seconds=int(arrays.elapsed[i]),
+                    paused_seconds=int(arrays.paused[i]),
+                    started_at=_instant(arrays.started[i]),
+                    stopped_at=_instant(arrays.stopped[i]),
+                    segment_started_at=_instant(arrays.segment[i]),
+                    due_at=_instant(arrays.due[i]),
+                    at_risk_at=_instant(arrays.at_risk[i]),
+                    computed_at=now,
+                )
+            )
+    TaskClock.objects.bulk_create(
+        objects,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["task", "kind"],
+        update_fields=[c.removesuffix("_id") if c == "sla_id" else c for c in CLOCK_COLUMNS],
+    )
+    return len(objects)
+
+
+def _int_or_none(value) -> int | None:
+    return None if value == NONE else int(value)
+
+
+def _instant(us) -> datetime | None:
+    return None if us == NONE else EPOCH + int(us) * _US
+
+
+_CLOCK_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l_task", ">i4"),
+        ("task", ">i8"),
+        ("l_kind", ">i4"),
+        ("kind", ">i2"),
+        ("l_sla", ">i4"),
+        ("sla", ">i8"),
+        ("l_priority", ">i4"),
+        ("priority", ">i2"),
+        ("l_state", ">i4"),
+        ("state", ">i2"),
+        ("l_target", ">i4"),
+        ("target", ">i8"),
+        ("l_elapsed", ">i4"),
+        ("elapsed", ">i8"),
+        ("l_paused", ">i4"),
+        ("paused", ">i8"),
+        ("l_started", ">i4"),
+        ("started", ">i8"),
+        ("l_stopped", ">i4"),
+        ("stopped", ">i8"),
+        ("l_segment", ">i4"),
+        ("segment", ">i8"),
+        ("l_due", ">i4"),
+        ("due", ">i8"),
+        ("l_at_risk", ">i4"),
+        ("at_risk", ">i8"),
+    ]
+)
+_STAGING = (
+    "CREATE TEMP TABLE IF NOT EXISTS kpo_clock_staging (task int8, kind int2, sla int8, priority int2, "
+    "state int2, target int8, elapsed int8, paused int8, started int8, stopped int8, segment int8, due int8, "
+    "at_risk int8) ON COMMIT DROP"
+)
+
+
+def _write_clocks_postgres(task_ids, sla_ids, priorities, clocks, now) -> int:
+    parts = []
+    for code, kind in enumerate(KINDS):
+        a = clocks[kind]
+        rows = np.zeros(len(task_ids), dtype=_CLOCK_ROW)
+        rows["n"] = 13
+        for name in _CLOCK_ROW.names:
+            if name.startswith("l_"):
+                rows[name] = _CLOCK_ROW[name[2:]].itemsize
+        rows["task"], rows["kind"], rows["sla"], rows["priority"] = task_ids, code, sla_ids, priorities
+        rows["state"], rows["target"], rows["elapsed"], rows["paused"] = (
+            a.state,
+            a.target,
+            a.elapsed,
+            a.paused,
+        )
+        rows["started"], rows["stopped"], rows["segment"] = a.started, a.stopped, a.segment
+        rows["due"], rows["at_risk"] = a.due, a.at_risk
+        parts.append(rows.tobytes())
+    payload = io.BytesIO(_COPY_HEADER + b"".join(parts) + struct.pack(">h", -1))
+    table = TaskClock._meta.db_table
+
+    def instant(column):
+        return f"CASE WHEN s.{column} < 0 THEN NULL ELSE TIMESTAMPTZ 'epoch' + s.{column} * INTERVAL '1 microsecond' END"
+
+    kinds = ", ".join(f"'{k}'" for k in KINDS)
+    states = ", ".join(f"'{s}'" for s in STATES)
+    priorities_sql = ", ".join(f"'{p}'" for p in PRIORITIES)
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGING)
+        cursor.execute("TRUNCATE kpo_clock_staging")
+        cursor.cursor.copy_expert("COPY kpo_clock_staging FROM STDIN WITH (FORMAT binary)", payload)
+        upsert = (
+            f"INSERT INTO {table} (task_id, kind, {', '.join(CLOCK_COLUMNS)}) "
+            f"SELECT s.task, (ARRAY[{kinds}])[s.kind + 1], NULLIF(s.sla, -1), "
+            f"CASE WHEN s.target < 0 THEN '' ELSE (ARRAY[{priorities_sql}])[s.priority + 1] END, "
+            f"(ARRAY[{states}])[s.state + 1], NULLIF(s.target, -1), s.elapsed, s.paused, "
+            f"{instant('started')}, {instant('stopped')}, {instant('segment')}, {instant('due')}, "
+            f"{instant('at_risk')}, %s FROM kpo_clock_staging s "
+            f"ON CONFLICT (task_id, kind) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS)
+        )
+        cursor.execute(upsert, [now])
+    return len(task_ids) * len(KINDS)
+
+
+# --- the job --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _SlaPlan:
+    schedule: object
+    threshold: float
+    budgets: dict[str, dict[str, int | None]]  # priority -> kind -> seconds
+
+
+def _plans(sla_ids: Iterable[int]) -> dict[int, _SlaPlan]:
+    plans = {}
+    for sla in (
+        SLA.objects.filter(pk__in=set(sla_ids))
+        .select_related("calendar")
+        .prefetch_related("targets", "calendar__intervals", "calendar__exceptions")
+    ):
+        budgets = {
+            t.priority: {
+                ClockKind.RESPONSE: t.response_seconds,
+                ClockKind.RESOLUTION: t.resolution_seconds,
+                ClockKind.REWORK: t.rework_resolution_seconds,
+            }
+            for t in sla.targets.all()
+        }
+        plans[sla.pk] = _SlaPlan(sla.calendar.schedule(), float(sla.warning_threshold), budgets)
+    return plans
+
+
+def _assign_slas(task_rows: list[tuple]) -> None:
+    """Record the SLA of released tasks that have none yet (the same choice as a single recompute)."""
+    from .services import sla_select_for_task
+
+    pending = [row for row in task_rows if row[2] is None]
+    if not pending:
+        return
+    tasks = {
+        t.pk: t for t in Task.objects.filter(pk__in=[r[0] for r in pending]).select_related("engagement__sla")
+    }
+    released = dict(
+        TaskEvent.objects.filter(
+            task_id__in=list(tasks), kind=TaskEventKind.STATUS, to_status=TaskStatus.READY
+        )
+        .order_by("task_id", "occurred_at")
+        .values_list("task_id", "occurred_at")
+        .distinct()
+    )
+    chosen: dict[tuple, tuple] = {}
+    updates = []
+    for task_id, task in tasks.items():
+        at = released.get(task_id)
+        if at is None:
+            continue
+        key = (task.engagement_id, task.task_type, at.date())
+        if key not in chosen:
+            chosen[key] = sla_select_for_task(task=task, released_at=at)
+        sla, reason = chosen[key]
+        if sla is not None:
+            task.sla, task.sla_reason = sla, reason
+            updates.append(task)
+    Task.objects.bulk_update(updates, ["sla", "sla_reason"], batch_size=2000)
+
+
+def clocks_recompute_tasks(task_ids: list[int], *, now: datetime | None = None) -> int:
+    """Recompute and store the clocks of these tasks in one transaction; returns the rows written."""
+    if not task_ids:
+        return 0
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Task.objects.filter(pk__in=task_ids).order_by("pk").values_list("pk", "priority", "sla_id")
+        )
+        _assign_slas(rows)
+        rows = list(
+            Task.objects.filter(pk__in=task_ids).order_by("pk").values_list("pk", "priority", "sla_id")
+        )
+        events = _load_events([r[0] for r in rows])
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        # Every task has its creation event; one without any (legacy) gets a synthetic draft one.
+        missing = np.setdiff1d(ids, events.task_id)
+        if len(missing):
+            events = EventArrays(
+                task_id=np.concatenate([events.task_id, missing]),
+                t_us=np.concatenate([events.t_us, np.zeros(len(missing), dtype=np.int64)]),
+                status=np.concatenate([events.status, np.full(len(missing), STATUS_CODE["draft"])]),
+            )
+            order = np.lexsort((events.t_us, events.task_id))
+            events = EventArrays(events.task_id[order], events.t_us[order], events.status[order])
+        group = np.searchsorted(ids, events.task_id)
+        sla_ids = np.array([r[2] if r[2] is not None else NONE for r in rows], dtype=np.int64)
+        priorities = np.array([PRIORITIES.index(r[1]) for r in rows], dtype=np.int64)
+        plans = _plans(int(s) for s in sla_ids if s != NONE)
+        n = len(ids)
+        result = {kind: _empty(n) for kind in KINDS}
+        now_s = int(now.timestamp())
+        for sla_id in [None, *plans]:
+            members = sla_ids == (NONE if sla_id is None else sla_id)
+            if not members.any():
+                continue
+            task_index = np.flatnonzero(members)
+            event_mask = members[group]
+            sub_group = np.searchsorted(task_index, group[event_mask])
+            t_us, status = events.t_us[event_mask], events.status[event_mask]
+            plan = plans.get(sla_id)
+            budgets = {kind: np.full(len(task_index), NONE, dtype=np.int64) for kind in KINDS}
+            if plan is not None:
+                for p_code, priority in enumerate(PRIORITIES):
+                    chosen = priorities[task_index] == p_code
+                    for kind in KINDS:
+                        seconds = plan.budgets.get(priority, {}).get(kind)
+                        if seconds is not None:
+                            budgets[kind][chosen] = seconds
+                w = plan.schedule.working_seconds_at(t_us // MICRO)
+                add_many = plan.schedule.add_many
+            else:
+                w = np.zeros(len(t_us), dtype=np.int64)
+                add_many = _never
+            threshold = np.full(len(task_index), plan.threshold if plan else 0.8)
+            arrays = compute_clock_arrays(
+                group=sub_group,
+                t_us=t_us,
+                status=status,
+                w=w,
+                budgets=budgets,
+                threshold=threshold,
+                add_many=add_many,
+                now_s=now_s,
+            )
+            for kind in KINDS:
+                _scatter(result[kind], task_index, arrays[kind])
+        return _write_clocks(ids, sla_ids, priorities, result, now)
+
+
+def _never(starts, seconds):  # pragma: no cover - no budget means nothing to project
+    raise AssertionError("nothing is projected without an SLA")
+
+
+def _empty(n: int) -> ClockArrays:
+    return ClockArrays(
+        *(np.full(n, S_NA if i == 0 else (0 if i in (2, 3) else NONE), dtype=np.int64) for i in range(9))
+    )
+
+
+def _scatter(target: ClockArrays, index: np.ndarray, source: ClockArrays) -> None:
+    for field in ClockArrays.__dataclass_fields__:
+        getattr(target, field)[index] = getattr(source, field)

@@ -1,0 +1,168 @@
+"""The vectorised bulk recompute agrees with the per-task clock rules, and stores the same rows."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engagements.choices import TASK_TRANSITIONS, TaskStatus
+from engagements.services import task_transition
+from sla.bulk import (
+    EPOCH,
+    KINDS,
+    MICRO,
+    NONE,
+    STATES,
+    STATUS_CODE,
+    clocks_recompute_tasks,
+    compute_clock_arrays,
+)
+from sla.calendar import Schedule
+from sla.clocks import Budgets, StatusEvent, compute_clocks
+from sla.models import TaskClock
+from sla.services import task_clocks_recompute
+from tests.factories import SLAFactory, make_engagement, make_task
+
+SCHEDULES = {
+    "Europe/Paris": Schedule(
+        "Europe/Paris", {d: [("09:00", "12:30"), ("13:30", "18:00")] for d in range(5)}, holiday_country="FR"
+    ),
+    "Asia/Kolkata": Schedule("Asia/Kolkata", {d: [("09:30", "18:30")] for d in range(6)}),
+}
+START = datetime(2026, 3, 20, 6, 0, tzinfo=UTC)  # a week before Paris changes to summer time
+
+
+def random_history(rng: random.Random, *, steps: int) -> list[tuple[datetime, str]]:
+    """A legal walk through the status machine with gaps from minutes to days."""
+    status, at = TaskStatus.DRAFT, START + timedelta(minutes=rng.randrange(0, 3000))
+    history = [(at, status)]
+    for _ in range(steps):
+        options = [s for s in TASK_TRANSITIONS[status] if s != TaskStatus.CANCELLED]
+        if not options:
+            break
+        # Cancelling is rare, as in life; otherwise the walk would end there most of the time.
+        status = TaskStatus.CANCELLED if rng.random() < 0.05 else rng.choice(options)
+        at += timedelta(
+            seconds=rng.choice([60, 900, 3600, 4 * 3600, 86400, 3 * 86400]) + rng.randrange(0, 600)
+        )
+        history.append((at, status))
+    return history
+
+
+def scalar(history, budgets, schedule, now):
+    events = [StatusEvent(at, s) for at, s in history]
+    return compute_clocks(events, budgets, schedule, now)
+
+
+def vectorised(histories, budgets, schedule, now):
+    group = np.concatenate([np.full(len(h), i) for i, h in enumerate(histories)])
+    t_us = np.array(
+        [(at - EPOCH) // timedelta(microseconds=1) for h in histories for at, _ in h], dtype=np.int64
+    )
+    status = np.array([STATUS_CODE[s] for h in histories for _, s in h], dtype=np.int64)
+    n = len(histories)
+    budget_arrays = {
+        "response": np.full(n, budgets.response_seconds if budgets.response_seconds else NONE),
+        "resolution": np.full(n, budgets.resolution_seconds if budgets.resolution_seconds else NONE),
+        "rework": np.full(n, budgets.rework_seconds if budgets.rework_seconds else NONE),
+    }
+    return compute_clock_arrays(
+        group=group,
+        t_us=t_us,
+        status=status,
+        w=schedule.working_seconds_at(t_us // MICRO),
+        budgets=budget_arrays,
+        threshold=np.full(n, budgets.warning_threshold),
+        add_many=schedule.add_many,
+        now_s=int(now.timestamp()),
+    )
+
+
+def as_instant(us):
+    return None if us == NONE else EPOCH + int(us) * timedelta(microseconds=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    zone=st.sampled_from(sorted(SCHEDULES)),
+    rework=st.sampled_from([None, 4 * 3600]),
+    now_offset_hours=st.integers(0, 24 * 30),
+)
+def test_vectorised_clocks_equal_the_per_task_rules(seed, zone, rework, now_offset_hours):
+    rng = random.Random(seed)
+    schedule = SCHEDULES[zone]
+    budgets = Budgets(2 * 3600, 16 * 3600, rework, warning_threshold=0.8)
+    histories = [random_history(rng, steps=rng.randrange(0, 9)) for _ in range(25)]
+    now = max(h[-1][0] for h in histories) + timedelta(hours=now_offset_hours)
+    arrays = vectorised(histories, budgets, schedule, now)
+    for i, history in enumerate(histories):
+        expected = scalar(history, budgets, schedule, now)
+        for kind in KINDS:
+            got, want = arrays[kind], expected[kind]
+            assert STATES[got.state[i]] == want.state, (kind, history)
+            assert got.elapsed[i] == want.elapsed_seconds, (kind, history)
+            assert got.paused[i] == want.paused_seconds, (kind, history)
+            assert as_instant(got.started[i]) == want.started_at
+            assert as_instant(got.stopped[i]) == want.stopped_at
+            assert as_instant(got.segment[i]) == want.segment_started_at
+            assert as_instant(got.due[i]) == want.due_at, (kind, history)
+            assert as_instant(got.at_risk[i]) == want.at_risk_at, (kind, history)
+
+
+@pytest.mark.django_db
+def test_bulk_recompute_stores_what_the_per_task_recompute_stores(world, operator):
+    sla = SLAFactory(
+        name="Bulk SLA", calendar=world.provider_p.default_calendar, effective_from=date(2025, 1, 1)
+    )
+    engagement = make_engagement(
+        client=world.client_a,
+        provider=world.provider_p,
+        title="Bulk desk",
+        service_line=world.service_line,
+        sla=sla,
+        actor=operator,
+    )
+    rng = random.Random(7)
+    tasks = []
+    for number in range(30):
+        history = random_history(rng, steps=rng.randrange(1, 9))
+        task = make_task(
+            engagement=engagement,
+            title=f"Bulk {number}",
+            actor=operator,
+            at=history[0][0],
+            priority=rng.choice(["P1", "P2", "P3", "P4"]),
+        )
+        for at, status in history[1:]:
+            task_transition(task=task, to=status, actor=operator, version=task.version, at=at)
+        tasks.append(task)
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    for task in tasks:
+        task_clocks_recompute(task_id=task.pk, now=now)
+    fields = [
+        "task_id",
+        "kind",
+        "sla_id",
+        "priority",
+        "state",
+        "target_seconds",
+        "elapsed_seconds",
+        "paused_seconds",
+        "started_at",
+        "stopped_at",
+        "segment_started_at",
+        "due_at",
+        "at_risk_at",
+    ]
+    per_task = list(TaskClock.objects.order_by("task_id", "kind").values_list(*fields))
+    TaskClock.objects.all().delete()
+    written = clocks_recompute_tasks([t.pk for t in tasks], now=now)
+    assert written == 30 * 3
+    assert list(TaskClock.objects.order_by("task_id", "kind").values_list(*fields)) == per_task
+    # And again over existing rows: an upsert, never a duplicate.
+    clocks_recompute_tasks([t.pk for t in tasks], now=now)
+    assert list(TaskClock.objects.order_by("task_id", "kind").values_list(*fields)) == per_task
