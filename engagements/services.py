@@ -134,6 +134,14 @@ def engagement_detach_consultant(
             )
 
 
+def engagement_roles_may_change_terms(*, engagement: Engagement, actor: User | None) -> None:
+    """Only the engagement's executive consultants and operators change its terms (SLA, budget, dates)."""
+    if actor is None or is_operator(actor):
+        return
+    if Role.CONSULTANT_EXECUTIVE not in engagement_roles(actor, engagement):
+        raise PermissionDenied("Only the engagement's executive consultant may change its terms.")
+
+
 def engagement_set_status(*, engagement: Engagement, status: str, actor: User | None = None) -> Engagement:
     if status not in EngagementStatus.values:
         raise ApplicationError(f"Unknown engagement status {status!r}.")

@@ -270,7 +270,9 @@ class TaskClock(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     segment_started_at = models.DateTimeField(
-        null=True, blank=True, help_text="Start of the open running or paused segment (not yet in the totals)."
+        null=True,
+        blank=True,
+        help_text="Start of the open running or paused segment (not yet in the totals).",
     )
     due_at = models.DateTimeField(null=True, blank=True)
     at_risk_at = models.DateTimeField(null=True, blank=True)

@@ -17,9 +17,10 @@ from engagements.models import Task
 from kpo.events.choices import EventType
 from kpo.events.services import event_publish
 
-from .choices import AlertLevel, ClockState
+from .bulk import clocks_recompute_tasks
+from .choices import AlertLevel, ClockState, JobStatus
 from .clocks import Budgets, ClockResult, StatusEvent, compute_clocks
-from .models import SLA, SlaAlert, TaskClock
+from .models import SLA, ClockRecomputeJob, SlaAlert, TaskClock
 
 ALERT_EVENT = {AlertLevel.AT_RISK: EventType.SLA_AT_RISK, AlertLevel.BREACHED: EventType.SLA_BREACHED}
 
@@ -255,3 +256,97 @@ def clocks_tick(*, now: datetime | None = None) -> dict[str, int]:
             if len(flipped) < TICK_BATCH:
                 break
     return {str(k): v for k, v in counts.items()}
+
+
+# --- bulk recomputation with progress --------------------------------------------------------------
+
+RECOMPUTE_BATCH = 20_000
+
+
+def clock_job_request(*, engagement=None, reason: str, actor=None) -> ClockRecomputeJob:
+    """Queue a bulk recompute of an engagement's clocks (or all clocks) after commit; the job shows progress."""
+    from .tasks import run_clock_job  # the task module imports this one
+
+    job = ClockRecomputeJob.objects.create(engagement=engagement, reason=reason[:200], requested_by=actor)
+    transaction.on_commit(lambda: run_clock_job.delay(job.pk))
+    return job
+
+
+def clock_job_run(
+    *, job_id: int, batch_size: int = RECOMPUTE_BATCH, progress=None
+) -> ClockRecomputeJob | None:
+    """Run a queued (or interrupted) job in batches, recording progress after each; safe to run again.
+
+    A worker that dies mid-job leaves it `running` with its progress; the redelivered task starts over
+    (every batch is an idempotent upsert), so the outcome is the same.
+    """
+    claimed = ClockRecomputeJob.objects.filter(
+        pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).update(status=JobStatus.RUNNING, started_at=timezone.now(), done=0, error="")
+    if not claimed:
+        return None
+    job = ClockRecomputeJob.objects.get(pk=job_id)
+    tasks = Task.objects.exclude(status=TaskStatus.DRAFT)
+    if job.engagement_id is not None:
+        tasks = tasks.filter(engagement_id=job.engagement_id)
+    task_ids = list(tasks.order_by("pk").values_list("pk", flat=True))
+    ClockRecomputeJob.objects.filter(pk=job_id).update(total=len(task_ids))
+    try:
+        for offset in range(0, len(task_ids), batch_size):
+            batch = task_ids[offset : offset + batch_size]
+            clocks_recompute_tasks(batch)
+            done = offset + len(batch)
+            ClockRecomputeJob.objects.filter(pk=job_id).update(done=done)
+            if progress is not None:
+                progress(done, len(task_ids))
+        _alert_open_clocks(task_ids)
+    except Exception as exc:
+        ClockRecomputeJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
+        raise
+    ClockRecomputeJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def _alert_open_clocks(task_ids: list[int]) -> None:
+    """After a bulk recompute, alert open clocks now at risk or breached (history is not re-alerted)."""
+    now = timezone.now()
+    open_clocks = (
+        TaskClock.objects.filter(task_id__in=task_ids, stopped_at__isnull=True)
+        .filter(state__in=[ClockState.AT_RISK, ClockState.BREACHED])
+        .select_related("task__engagement", "task__assignee")
+    )
+    for clock in open_clocks.iterator(chunk_size=2000):
+        with transaction.atomic():
+            sla_alert_raise(
+                task=clock.task,
+                clock_kind=clock.kind,
+                level=AlertLevel.BREACHED if clock.state == ClockState.BREACHED else AlertLevel.AT_RISK,
+                cycle_started_at=clock.started_at,
+                now=now,
+            )
+
+
+def engagement_set_sla(*, engagement, sla: SLA | None, actor=None) -> ClockRecomputeJob:
+    """Put another SLA in force on an engagement: its tasks are re-measured in bulk, time used kept."""
+    from engagements.services import engagement_roles_may_change_terms
+    from kpo.core.audit import audit_record
+
+    engagement_roles_may_change_terms(engagement=engagement, actor=actor)
+    with transaction.atomic():
+        previous = engagement.sla
+        engagement.sla = sla
+        engagement.save(update_fields=["sla", "updated_at"])
+        # The recorded choice is re-made under the new terms by the recompute.
+        Task.objects.filter(engagement=engagement).update(sla=None, sla_reason="")
+        audit_record(
+            actor=actor,
+            action="engagement.sla_changed",
+            obj=engagement,
+            changes={"from": getattr(previous, "name", None), "to": getattr(sla, "name", None)},
+        )
+        return clock_job_request(
+            engagement=engagement, reason=f"SLA changed to {getattr(sla, 'name', 'none')}", actor=actor
+        )

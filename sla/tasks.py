@@ -17,5 +17,11 @@ def recompute_task_clocks(task_id: int) -> str | None:
 
 
 @shared_task(**RELIABLE)
+def run_clock_job(job_id: int) -> int | None:
+    job = services.clock_job_run(job_id=job_id)
+    return job.done if job else None
+
+
+@shared_task(**RELIABLE)
 def tick_clocks() -> dict[str, int]:
     return services.clocks_tick()
