@@ -379,17 +379,36 @@ def _write_clocks_postgres(task_ids, sla_ids, priorities, clocks, now) -> int:
         cursor.execute(_STAGING)
         cursor.execute("TRUNCATE kpo_clock_staging")
         cursor.cursor.copy_expert("COPY kpo_clock_staging FROM STDIN WITH (FORMAT binary)", payload)
-        upsert = (
-            f"INSERT INTO {table} (task_id, kind, {', '.join(CLOCK_COLUMNS)}) "
-            f"SELECT s.task, (ARRAY[{kinds}])[s.kind + 1], NULLIF(s.sla, -1), "
-            f"CASE WHEN s.target < 0 THEN '' ELSE (ARRAY[{priorities_sql}])[s.priority + 1] END, "
-            f"(ARRAY[{states}])[s.state + 1], NULLIF(s.target, -1), s.elapsed, s.paused, "
-            f"{instant('started')}, {instant('stopped')}, {instant('segment')}, {instant('due')}, "
-            f"{instant('at_risk')}, %s FROM kpo_clock_staging s "
-            f"ON CONFLICT (task_id, kind) DO UPDATE SET "
-            + ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS)
+        cursor.execute("ANALYZE kpo_clock_staging")
+        values = (
+            f"s.task AS task_id, (ARRAY[{kinds}])[s.kind + 1] AS kind, NULLIF(s.sla, -1) AS sla_id, "
+            f"CASE WHEN s.target < 0 THEN '' ELSE (ARRAY[{priorities_sql}])[s.priority + 1] END AS priority, "
+            f"(ARRAY[{states}])[s.state + 1] AS state, NULLIF(s.target, -1) AS target_seconds, "
+            f"s.elapsed AS elapsed_seconds, s.paused AS paused_seconds, {instant('started')} AS started_at, "
+            f"{instant('stopped')} AS stopped_at, {instant('segment')} AS segment_started_at, "
+            f"{instant('due')} AS due_at, {instant('at_risk')} AS at_risk_at"
         )
-        cursor.execute(upsert, [now])
+        compared = [c for c in CLOCK_COLUMNS if c != "computed_at"]
+        # Rewrite only the rows whose values change (a recompute of unchanged history writes nothing),
+        # then insert the clocks that do not exist yet.
+        cursor.execute(
+            f"UPDATE {table} c SET "
+            + ", ".join(f"{col} = v.{col}" for col in compared)
+            + ", computed_at = %s "
+            f"FROM (SELECT {values} FROM kpo_clock_staging s) v "
+            "WHERE c.task_id = v.task_id AND c.kind = v.kind AND "
+            f"({', '.join(f'c.{col}' for col in compared)}) IS DISTINCT FROM "
+            f"({', '.join(f'v.{col}' for col in compared)})",
+            [now],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (task_id, kind, {', '.join(CLOCK_COLUMNS)}) "
+            f"SELECT v.task_id, v.kind, {', '.join(f'v.{col}' for col in compared)}, %s "
+            f"FROM (SELECT {values} FROM kpo_clock_staging s) v "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.task_id = v.task_id AND c.kind = v.kind) "
+            "ON CONFLICT (task_id, kind) DO NOTHING",
+            [now],
+        )
     return len(task_ids) * len(KINDS)
 
 
@@ -422,13 +441,14 @@ def _plans(sla_ids: Iterable[int]) -> dict[int, _SlaPlan]:
     return plans
 
 
-def _assign_slas(task_rows: list[tuple]) -> None:
-    """Record the SLA of released tasks that have none yet (the same choice as a single recompute)."""
+def _assign_slas(task_rows: list[tuple]) -> bool:
+    """Record the SLA of released tasks that have none yet (the same choice as a single recompute);
+    True when any task got one."""
     from .services import sla_select_for_task
 
     pending = [row for row in task_rows if row[2] is None]
     if not pending:
-        return
+        return False
     tasks = {
         t.pk: t for t in Task.objects.filter(pk__in=[r[0] for r in pending]).select_related("engagement__sla")
     }
@@ -454,6 +474,20 @@ def _assign_slas(task_rows: list[tuple]) -> None:
             task.sla, task.sla_reason = sla, reason
             updates.append(task)
     Task.objects.bulk_update(updates, ["sla", "sla_reason"], batch_size=2000)
+    return bool(updates)
+
+
+def _task_rows(task_ids: list[int]) -> list[tuple]:
+    """(id, priority, sla_id) of these tasks by id. On PostgreSQL the ids travel as one array parameter:
+    compiling a 100,000-item IN list costs more than the query."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, priority, sla_id FROM {Task._meta.db_table} WHERE id = ANY(%s) ORDER BY id",  # noqa: S608
+                [list(task_ids)],
+            )
+            return cursor.fetchall()
+    return list(Task.objects.filter(pk__in=task_ids).order_by("pk").values_list("pk", "priority", "sla_id"))
 
 
 def clocks_recompute_tasks(task_ids: list[int], *, now: datetime | None = None) -> int:
@@ -462,13 +496,9 @@ def clocks_recompute_tasks(task_ids: list[int], *, now: datetime | None = None) 
         return 0
     now = now or timezone.now()
     with transaction.atomic():
-        rows = list(
-            Task.objects.filter(pk__in=task_ids).order_by("pk").values_list("pk", "priority", "sla_id")
-        )
-        _assign_slas(rows)
-        rows = list(
-            Task.objects.filter(pk__in=task_ids).order_by("pk").values_list("pk", "priority", "sla_id")
-        )
+        rows = _task_rows(task_ids)
+        if _assign_slas(rows):
+            rows = _task_rows(task_ids)
         events = _load_events([r[0] for r in rows])
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         # Every task has its creation event; one without any (legacy) gets a synthetic draft one.
