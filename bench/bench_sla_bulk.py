@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -23,9 +22,24 @@ BATCH = 200_000
 # Event templates: (status after the event, minutes after the previous event); the first is creation.
 TEMPLATES = [
     [("draft", 0), ("ready", 30), ("in_progress", 95), ("delivered", 1300), ("accepted", 900)],
-    [("draft", 0), ("ready", 10), ("in_progress", 400), ("on_hold", 200), ("in_progress", 2900), ("delivered", 600)],
-    [("draft", 0), ("ready", 45), ("in_progress", 30), ("delivered", 700), ("rework_requested", 400),
-     ("in_progress", 120), ("delivered", 300), ("accepted", 60)],
+    [
+        ("draft", 0),
+        ("ready", 10),
+        ("in_progress", 400),
+        ("on_hold", 200),
+        ("in_progress", 2900),
+        ("delivered", 600),
+    ],
+    [
+        ("draft", 0),
+        ("ready", 45),
+        ("in_progress", 30),
+        ("delivered", 700),
+        ("rework_requested", 400),
+        ("in_progress", 120),
+        ("delivered", 300),
+        ("accepted", 60),
+    ],
     [("draft", 0), ("ready", 20), ("cancelled", 3000)],
     [("draft", 0), ("ready", 15), ("in_progress", 50)],  # open: the beat job's working set
 ]
@@ -42,39 +56,63 @@ CALENDARS = [
 def build_world():
     from datetime import date
 
+    from engagements.models import Client
     from engagements.services import engagement_create
     from kpo.accounts.choices import OrganisationKind
     from kpo.accounts.services import organisation_create
-    from engagements.models import Client
     from providers.models import Provider, ServiceLine
     from sla.models import SLA, BusinessCalendar, SLATarget, WorkingInterval
 
     line = ServiceLine.objects.create(code="research", name="Research")
     engagements = []
     for number, (zone, country, spans) in enumerate(CALENDARS):
-        calendar = BusinessCalendar.objects.create(name=f"Bench {zone}", time_zone=zone, holiday_country=country)
+        calendar = BusinessCalendar.objects.create(
+            name=f"Bench {zone}", time_zone=zone, holiday_country=country
+        )
         for day in range(5):
             for start, end in spans:
                 h1, m1 = map(int, start.split(":"))
                 h2, m2 = map(int, end.split(":"))
-                WorkingInterval.objects.create(calendar=calendar, weekday=day, start_minute=h1 * 60 + m1,
-                                               end_minute=h2 * 60 + m2)
-        sla = SLA.objects.create(name=f"Bench SLA {number}", calendar=calendar, effective_from=date(2020, 1, 1))
+                WorkingInterval.objects.create(
+                    calendar=calendar, weekday=day, start_minute=h1 * 60 + m1, end_minute=h2 * 60 + m2
+                )
+        sla = SLA.objects.create(
+            name=f"Bench SLA {number}", calendar=calendar, effective_from=date(2020, 1, 1)
+        )
         for p, (resp, res) in {"P1": (1, 8), "P2": (2, 16), "P3": (4, 24), "P4": (8, 40)}.items():
-            SLATarget.objects.create(sla=sla, priority=p, response_seconds=resp * 3600, resolution_seconds=res * 3600,
-                                     rework_resolution_seconds=res * 1800)
+            SLATarget.objects.create(
+                sla=sla,
+                priority=p,
+                response_seconds=resp * 3600,
+                resolution_seconds=res * 3600,
+                rework_resolution_seconds=res * 1800,
+            )
         client = Client.objects.create(
             organisation=organisation_create(name=f"Bench client {number}", kind=OrganisationKind.CLIENT),
-            name=f"Bench client {number}", country="GB", time_zone="Europe/London", in_house_hourly_cost=90,
+            name=f"Bench client {number}",
+            country="GB",
+            time_zone="Europe/London",
+            in_house_hourly_cost=90,
         )
         provider = Provider.objects.create(
             organisation=organisation_create(name=f"Bench provider {number}", kind=OrganisationKind.PROVIDER),
-            name=f"Bench provider {number}", country=country, time_zone=zone,
+            name=f"Bench provider {number}",
+            country=country,
+            time_zone=zone,
         )
-        engagements.append(engagement_create(
-            client=client, provider=provider, title=f"Bench engagement {number}", service_line=line,
-            scope="Benchmark", start_date=date(2024, 1, 1), budget=1000000, currency="EUR", sla=sla,
-        ))
+        engagements.append(
+            engagement_create(
+                client=client,
+                provider=provider,
+                title=f"Bench engagement {number}",
+                service_line=line,
+                scope="Benchmark",
+                start_date=date(2024, 1, 1),
+                budget=1000000,
+                currency="EUR",
+                sla=sla,
+            )
+        )
     return engagements
 
 
@@ -87,12 +125,18 @@ def generate(engagements, tasks: int) -> None:
         for t, template in enumerate(TEMPLATES)
         for step, (status, minutes) in enumerate(template)
     )
-    last_status = ", ".join(f"({t}, '{template[-1][0]}', {len(template)})" for t, template in enumerate(TEMPLATES))
+    last_status = ", ".join(
+        f"({t}, '{template[-1][0]}', {len(template)})" for t, template in enumerate(TEMPLATES)
+    )
     engagement_ids = "ARRAY[" + ", ".join(str(e.pk) for e in engagements) + "]"
     sla_ids = "ARRAY[" + ", ".join(str(e.sla_id) for e in engagements) + "]"
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE tpl (t int, step int, status text, minutes int); INSERT INTO tpl VALUES {template_rows}")
-        cursor.execute(f"CREATE TEMP TABLE tpl_last (t int, status text, steps int); INSERT INTO tpl_last VALUES {last_status}")
+        cursor.execute(
+            f"CREATE TEMP TABLE tpl (t int, step int, status text, minutes int); INSERT INTO tpl VALUES {template_rows}"
+        )
+        cursor.execute(
+            f"CREATE TEMP TABLE tpl_last (t int, status text, steps int); INSERT INTO tpl_last VALUES {last_status}"
+        )
         # Template 4 (open) for every OPEN_SHARE-th task, the others spread over templates 0-3.
         cursor.execute(f"""
             CREATE TEMP TABLE gen AS
@@ -149,8 +193,10 @@ def main() -> None:
         task_count, event_count = Task.objects.count(), TaskEvent.objects.count()
         ids = list(Task.objects.order_by("pk").values_list("pk", flat=True))
         open_ids = list(Task.objects.filter(status="in_progress").order_by("pk").values_list("pk", flat=True))
-        print(f"generated {task_count:,} tasks with {event_count:,} events over {len(CALENDARS)} calendars "
-              f"in {results['generate']:.1f} s")
+        print(
+            f"generated {task_count:,} tasks with {event_count:,} events over {len(CALENDARS)} calendars "
+            f"in {results['generate']:.1f} s"
+        )
 
         def recompute(task_ids):
             written = 0
@@ -169,15 +215,28 @@ def main() -> None:
 
         from sla.models import SLATarget
 
-        SLATarget.objects.update(resolution_seconds=F("resolution_seconds") + 3600,
-                                 response_seconds=F("response_seconds") + 600)
+        SLATarget.objects.update(
+            resolution_seconds=F("resolution_seconds") + 3600, response_seconds=F("response_seconds") + 600
+        )
         with timed("rewrite", results):
             recompute(ids)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE sla_taskclock")
         # The floor: the same columns of the same rows rewritten by one bare UPDATE, no computation at all.
-        columns = ["sla_id", "priority", "state", "target_seconds", "elapsed_seconds", "paused_seconds",
-                   "started_at", "stopped_at", "segment_started_at", "due_at", "at_risk_at", "computed_at"]
+        columns = [
+            "sla_id",
+            "priority",
+            "state",
+            "target_seconds",
+            "elapsed_seconds",
+            "paused_seconds",
+            "started_at",
+            "stopped_at",
+            "segment_started_at",
+            "due_at",
+            "at_risk_at",
+            "computed_at",
+        ]
         with timed("floor", results), connection.cursor() as cursor:
             cursor.execute("UPDATE sla_taskclock SET " + ", ".join(f"{c} = {c}" for c in columns))
             floor_rows = cursor.rowcount
@@ -186,24 +245,36 @@ def main() -> None:
         with timed("open", results):
             recompute(open_ids)
         states = dict(
-            TaskClock.objects.filter(kind="resolution").values_list("state").annotate(n=__import__(
-                "django.db.models", fromlist=["Count"]).Count("id"))
+            TaskClock.objects.filter(kind="resolution")
+            .values_list("state")
+            .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
         )
 
-    print(f"clock rows written: {written:,} ({written // max(task_count, 1)} per task); floor rows: {floor_rows:,}")
+    print(
+        f"clock rows written: {written:,} ({written // max(task_count, 1)} per task); floor rows: {floor_rows:,}"
+    )
     print(f"resolution clocks by state: {states}")
-    for label, key in (("recompute, first write", "first"), ("recompute, SLA changed", "rewrite"),
-                       ("recompute, nothing changed", "unchanged")):
+    for label, key in (
+        ("recompute, first write", "first"),
+        ("recompute, SLA changed", "rewrite"),
+        ("recompute, nothing changed", "unchanged"),
+    ):
         seconds = results[key]
-        print(f"{label:<28} {seconds:7.2f} s   {task_count / seconds:>10,.0f} tasks/s   "
-              f"ratio to floor {seconds / results['floor']:.2f}x")
-    print(f"{'floor: bare UPDATE':<28} {results['floor']:7.2f} s   {task_count / results['floor']:>10,.0f} tasks/s")
+        print(
+            f"{label:<28} {seconds:7.2f} s   {task_count / seconds:>10,.0f} tasks/s   "
+            f"ratio to floor {seconds / results['floor']:.2f}x"
+        )
+    print(
+        f"{'floor: bare UPDATE':<28} {results['floor']:7.2f} s   {task_count / results['floor']:>10,.0f} tasks/s"
+    )
     print(f"{'open tasks only':<28} {results['open']:7.2f} s   ({len(open_ids):,} tasks)")
     print(f"peak memory of this process: {peak_rss_mb():.0f} MB")
     goal_ratio = results["rewrite"] / results["floor"] <= 2
-    print(f"goals: within 2x of the floor: {'met' if goal_ratio else 'NOT met'}; "
-          f"memory < 1 GiB: {'met' if peak_rss_mb() < 1024 else 'NOT met'}; "
-          f"open tasks < 1 s: {'met' if results['open'] < 1 else 'NOT met'}")
+    print(
+        f"goals: within 2x of the floor: {'met' if goal_ratio else 'NOT met'}; "
+        f"memory < 1 GiB: {'met' if peak_rss_mb() < 1024 else 'NOT met'}; "
+        f"open tasks < 1 s: {'met' if results['open'] < 1 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

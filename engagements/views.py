@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from kpo.core.exceptions import ApplicationError
 from reports.selectors import reports_visible_to
+from sla.selectors import latest_clock_job, task_clock_views, with_clocks
 
 from .choices import TASK_TRANSITIONS, TaskStatus
 from .forms import CommentForm, TaskTransitionForm
@@ -32,7 +33,9 @@ def engagement_detail(request, pk: int):
         ),
         pk=pk,
     )
-    tasks = task_list_for(request.user).filter(engagement=engagement).order_by("-updated_at", "-id")
+    tasks = with_clocks(
+        task_list_for(request.user).filter(engagement=engagement).order_by("-updated_at", "-id")
+    )
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "engagement": engagement,
@@ -46,6 +49,7 @@ def engagement_detail(request, pk: int):
         .select_related("author")
         .order_by("-created_at")[:20],
         "comment_form": CommentForm(),
+        "clock_job": latest_clock_job(engagement),
     }
     return render(request, "engagements/engagement_detail.html", context)
 
@@ -64,6 +68,7 @@ def task_detail(request, pk: int):
 def _render_task(request, task, transition_form, status=200, transition_error=""):
     context = {
         "transition_error": transition_error,
+        "clocks": task_clock_views(task),
         "task": task,
         "events": task.events.select_related("actor").order_by("occurred_at", "id"),
         "deliverables": task.deliverables.select_related("uploaded_by"),

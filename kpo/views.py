@@ -13,6 +13,7 @@ from kpo.accounts.selectors import is_operator, user_organisation, user_roles
 from kpo.events.selectors import inbox_for
 from providers.selectors import candidates_visible_to, may_browse_directory, provider_directory_for
 from reports.selectors import report_list_for
+from sla.selectors import with_clocks
 
 OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
 HOME_LIST_SIZE = 25
@@ -37,11 +38,11 @@ def home(request):
     }
     if roles & {Role.CLIENT_SME, Role.CLIENT_ADMIN}:
         context["awaiting_review"] = list(
-            task_list_for(user).filter(status=TaskStatus.DELIVERED)[:HOME_LIST_SIZE]
+            with_clocks(task_list_for(user).filter(status=TaskStatus.DELIVERED))[:HOME_LIST_SIZE]
         )
     if roles & {Role.PROVIDER_MANAGER, Role.PROVIDER_ANALYST} or is_operator(user):
         context["open_tasks"] = list(
-            task_list_for(user)
+            with_clocks(task_list_for(user))
             .filter(status__in=OPEN_STATUSES)
             .order_by("priority", "updated_at")[:HOME_LIST_SIZE]
         )

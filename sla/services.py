@@ -144,7 +144,7 @@ def _store_clocks(*, task: Task, sla: SLA | None, results: dict[str, ClockResult
 
 def _clock_values(result: ClockResult, *, sla: SLA | None, priority: str, now: datetime) -> dict:
     return {
-        "sla": sla,
+        "sla_id": sla.pk if sla is not None else None,
         "priority": priority if result.target_seconds is not None else "",
         "state": result.state,
         "target_seconds": result.target_seconds,
