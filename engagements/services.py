@@ -16,6 +16,7 @@ from kpo.core.exceptions import ApplicationError, IllegalTransition, PermissionD
 from kpo.events.choices import EventType
 from kpo.events.services import event_publish
 from providers.models import Provider, RateCardEntry, ServiceLine, TeamMember
+from sla.sampling import sample_draw_for_delivery, sampling_record_review
 
 from .choices import (
     ASSIGNEE,
@@ -309,6 +310,8 @@ def task_transition(
             changes={"from": previous, "to": to, "version": locked.version, "note": note},
         )
         _recompute_clocks_on_commit(locked.pk)
+        if to == TaskStatus.DELIVERED:
+            sample_draw_for_delivery(task_id=locked.pk, now=occurred_at)
         event_publish(
             event_type=EventType.TASK_STATUS_CHANGED,
             engagement=locked.engagement,
@@ -428,6 +431,7 @@ def review_submit(
             obj=review,
             changes={"accuracy_score": str(accuracy_score), "outcome": outcome},
         )
+        sampling_record_review(engagement_id=task.engagement_id, outcome=outcome, at=reviewed_at)
     return review
 
 

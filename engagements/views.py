@@ -8,7 +8,8 @@ from django.views.decorators.http import require_POST
 
 from kpo.core.exceptions import ApplicationError
 from reports.selectors import reports_visible_to
-from sla.selectors import latest_clock_job, task_clock_views, with_clocks
+from sla.sampling import sampling_overview
+from sla.selectors import engagement_kpi_months, latest_clock_job, task_clock_views, with_clocks
 
 from .choices import TASK_TRANSITIONS, TaskStatus
 from .forms import CommentForm, TaskTransitionForm
@@ -50,6 +51,8 @@ def engagement_detail(request, pk: int):
         .order_by("-created_at")[:20],
         "comment_form": CommentForm(),
         "clock_job": latest_clock_job(engagement),
+        "kpi_months": engagement_kpi_months(engagement),
+        "sampling": sampling_overview(engagement) if engagement.sla_id else None,
     }
     return render(request, "engagements/engagement_detail.html", context)
 

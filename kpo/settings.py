@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -195,7 +196,7 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("KPO_CELERY_QUEUE", "kpo")
@@ -213,6 +214,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD", "200"))
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "close-kpi-periods": {
+        # Previous month (and quarter) closed, current month refreshed; breach alerts once per snapshot.
+        "task": "sla.tasks.close_kpi_periods",
+        "schedule": crontab(minute=30),
+    },
+    "top-up-review-samples": {
+        # The SLA's weekly sampling minimum for the previous and current ISO week (idempotent).
+        "task": "sla.tasks.top_up_samples",
+        "schedule": 3600.0,
+    },
     "send-email-digests": {
         # Due alert emails (urgent ones at once, others at 09:00 in each recipient's zone).
         "task": "kpo.events.tasks.send_email_digests",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("kpo.accounts.urls")),
     path("", include("engagements.urls")),
+    path("", include("sla.urls")),
     path("providers/", include("providers.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("kpo.events.urls")),

@@ -168,6 +168,7 @@ def kpi_snapshots_for_export(
         snapshots = snapshots.filter(period_start__lt=date(index // 12, index % 12 + 1, 1))
     return (
         snapshots.select_related("engagement")
+        .defer("engagement__scope", "engagement__expected_outcomes")
         .order_by("period_start", "period_kind", _in_enum_order("kpi", Kpi), "pk")
         .iterator(chunk_size=CHUNK_SIZE)
     )

@@ -86,6 +86,20 @@ ZERO = Decimal(0)
 # Wide enough for any sum the aggregates produce (SQLite otherwise quantizes to the column's precision).
 _SUM_FIELD = DecimalField(max_digits=24, decimal_places=4)
 
+# The snapshot's unique key, and what a recomputation rewrites (never created_at or alerted_at).
+SNAPSHOT_KEY = ("engagement", "kpi", "period_kind", "period_start")
+SNAPSHOT_VALUES = (
+    "sla",
+    "period_end",
+    "numerator",
+    "denominator",
+    "value",
+    "target",
+    "status",
+    "service_credit",
+    "currency",
+    "updated_at",
+)
 # Engagements whose periods the daily close computes.
 CLOSING_STATUSES = (EngagementStatus.ACTIVE, EngagementStatus.ON_HOLD, EngagementStatus.COMPLETED)
 # Who may ask for a recomputation of an engagement's KPIs (besides operators).
@@ -301,7 +315,8 @@ def engagement_kpis_compute(
 ) -> list[KpiSnapshot]:
     """Compute and upsert one KpiSnapshot per Kpi for the period containing `period_start`.
 
-    One transaction; idempotent (a second run rewrites the same values, only timestamps move). Publishes
+    Upserted on the unique (engagement, kpi, period_kind, period_start) in one statement, in one
+    transaction; idempotent (a second run rewrites the same values, only updated_at moves). Publishes
     KPI_BREACHED once per snapshot when an ended period is breached. An engagement that no longer exists
     has nothing to compute: the result is empty.
     """
@@ -330,30 +345,40 @@ def _compute(*, engagement: Engagement, period: Period, now: datetime) -> list[K
         credit_percent=sla.service_credit_percent if sla else ZERO,
         cap_percent=sla.service_credit_cap_percent if sla else ZERO,
     )
-    snapshots = []
+    rows = [
+        KpiSnapshot(
+            engagement=engagement,
+            kpi=kpi,
+            period_kind=period.kind,
+            period_start=period.start,
+            sla=sla,
+            period_end=period.end,
+            numerator=ratios[kpi].numerator,
+            denominator=ratios[kpi].denominator,
+            value=ratios[kpi].value,
+            target=targets[kpi],
+            status=statuses[kpi],
+            service_credit=credits[kpi],
+            currency=engagement.currency,
+        )
+        for kpi in Kpi
+    ]
     with transaction.atomic():
-        for kpi in Kpi:
-            ratio = ratios[kpi]
-            snapshot, _ = KpiSnapshot.objects.update_or_create(
-                engagement=engagement,
-                kpi=kpi,
-                period_kind=period.kind,
-                period_start=period.start,
-                defaults={
-                    "sla": sla,
-                    "period_end": period.end,
-                    "numerator": ratio.numerator,
-                    "denominator": ratio.denominator,
-                    "value": ratio.value,
-                    "target": targets[kpi],
-                    "status": statuses[kpi],
-                    "service_credit": credits[kpi],
-                    "currency": engagement.currency,
-                },
-            )
-            if snapshot.status == KpiStatus.BREACHED and ended and snapshot.alerted_at is None:
+        # One INSERT ... ON CONFLICT (engagement, kpi, period_kind, period_start) DO UPDATE for the five
+        # KPIs: created_at and alerted_at of an existing row are kept.
+        KpiSnapshot.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=SNAPSHOT_KEY, update_fields=SNAPSHOT_VALUES
+        )
+        order = {kpi: index for index, kpi in enumerate(Kpi)}
+        snapshots = sorted(
+            KpiSnapshot.objects.filter(
+                engagement=engagement, period_kind=period.kind, period_start=period.start
+            ),
+            key=lambda snapshot: order[snapshot.kpi],
+        )
+        for snapshot in snapshots:
+            if ended and snapshot.status == KpiStatus.BREACHED and snapshot.alerted_at is None:
                 _alert_breach(snapshot=snapshot, engagement=engagement, period=period, now=now)
-            snapshots.append(snapshot)
     return snapshots
 
 

@@ -230,8 +230,7 @@ def _top_up(*, weeks: list[date], engagement_id: int | None, now: datetime) -> l
 
 
 def _next_level(state: SamplingState) -> tuple[str, str]:
-    """The level the rules move to after the latest outcome, and the evidence; the same level and ""
-    when no rule fires."""
+    """(level, evidence) after the latest outcome; the current level and no evidence when no rule fires."""
     outcomes, streak = state.recent_outcomes, state.accepted_streak
     if state.level == SamplingLevel.NORMAL:
         window = outcomes[-TIGHTEN_WINDOW:]
@@ -313,8 +312,7 @@ def sampling_overview(engagement: Engagement, *, now: datetime | None = None) ->
     start = datetime.combine(month, time.min, tzinfo=UTC)
     end = datetime.combine((month + timedelta(days=32)).replace(day=1), time.min, tzinfo=UTC)
     fresh = Engagement.objects.select_related("sla", "sampling").get(pk=engagement.pk)
-    state = getattr(fresh, "sampling", None)  # the missing reverse one-to-one is an AttributeError
-    level = state.level if state else SamplingLevel.NORMAL
+    state, level = getattr(fresh, "sampling", None), _level_of(fresh)
     switches = list(fresh.sampling_switches.order_by("-switched_at", "-id")[:RECENT_SWITCHES])
     delivered = _deliveries().filter(task__engagement=fresh, occurred_at__gte=start, occurred_at__lt=end)
     counts = Task.objects.filter(pk__in=delivered.values("task_id")).aggregate(

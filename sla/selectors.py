@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from engagements.models import Engagement, Task
 
-from .choices import ClockKind, ClockState
-from .models import ClockRecomputeJob, TaskClock
+from .choices import ClockKind, ClockState, Kpi, PeriodKind
+from .models import ClockRecomputeJob, KpiSnapshot, TaskClock
 
 CLOCK_ORDER = {ClockKind.RESPONSE: 0, ClockKind.RESOLUTION: 1, ClockKind.REWORK: 2}
 
@@ -84,3 +84,22 @@ def task_clock_views(task: Task, *, now: datetime | None = None) -> list[ClockVi
 
 def latest_clock_job(engagement: Engagement) -> ClockRecomputeJob | None:
     return ClockRecomputeJob.objects.filter(engagement=engagement).order_by("-created_at").first()
+
+
+def engagement_kpi_months(engagement: Engagement, *, months: int = 3) -> list[dict]:
+    """The latest monthly KPI snapshots, newest month first: [{"period_start", "snapshots": [...]}]."""
+    snapshots = list(
+        KpiSnapshot.objects.filter(engagement=engagement, period_kind=PeriodKind.MONTH).order_by(
+            "-period_start", "kpi"
+        )
+    )
+    by_month: dict = {}
+    for snapshot in snapshots:
+        if snapshot.period_start not in by_month and len(by_month) >= months:
+            break
+        by_month.setdefault(snapshot.period_start, []).append(snapshot)
+    order = {kpi: i for i, kpi in enumerate(Kpi.values)}
+    return [
+        {"period_start": start, "snapshots": sorted(rows, key=lambda s: order.get(s.kpi, 99))}
+        for start, rows in by_month.items()
+    ]

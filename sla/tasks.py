@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import sampling, services
 
 # Redelivered after a worker dies (acks_late + reject_on_worker_lost); every service here is idempotent.
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
@@ -63,3 +63,8 @@ def close_kpi_periods() -> int:
     from . import kpis
 
     return kpis.kpis_close_periods()
+
+
+@shared_task(**RELIABLE)
+def top_up_samples() -> int:
+    return len(sampling.sampling_top_up_all())

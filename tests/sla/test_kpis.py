@@ -364,6 +364,7 @@ def test_recomputing_changes_nothing_and_alerts_once(engagement, june):
             .order_by("period_kind", "period_start", "kpi")
             .values_list(
                 "pk",
+                "created_at",
                 "kpi",
                 "numerator",
                 "denominator",
@@ -547,6 +548,9 @@ def test_closing_periods_runs_the_same_queries_however_many_tasks(
     with CaptureQueriesContext(connection) as many:
         kpis_close_periods(now=now)
     assert len(many.captured_queries) == len(few.captured_queries)
+    # The engagements and their KPI targets, then for each of two engagements x (June, Q2, July): four
+    # aggregates, the upsert, the re-read and a savepoint pair.
+    assert len(few.captured_queries) <= 2 + 2 * 3 * 8
     assert stored(engagement, date(2026, 7, 1))[Kpi.RESOLUTION_COMPLIANCE].denominator == 6
 
 

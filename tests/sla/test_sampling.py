@@ -116,7 +116,8 @@ def level_of(engagement) -> str:
 def test_u_is_the_documented_hash_of_engagement_period_and_task():
     assert sample_u(engagement_id=7, period="2026-03", task_id=42) == 0x92E86DF989121A3 / 16**15
     digest = hashlib.sha256(b"7:2026-03:42").hexdigest()
-    assert int(digest[:15], 16) == 0x92E86DF989121A3  # u = 0.5739, by hand
+    assert int(digest[:15], 16) == 0x92E86DF989121A3
+    assert round(sample_u(engagement_id=7, period="2026-03", task_id=42), 4) == 0.5739
     assert sample_u(engagement_id=7, period="2026-04", task_id=42) != sample_u(
         engagement_id=7, period="2026-03", task_id=42
     )
@@ -125,7 +126,7 @@ def test_u_is_the_documented_hash_of_engagement_period_and_task():
 def test_the_draw_is_reproducible_and_its_reason_shows_the_working(engagement, sla, operator):
     task = deliver(engagement, operator, at(3))
     u = u_of(task)
-    set_rate(sla, min(Decimal(1), three_decimals(u, ROUND_CEILING)))  # just above u: drawn
+    set_rate(sla, three_decimals(u, ROUND_CEILING))  # just above u (u < 1, so at most 1): drawn
     draw = sample_draw_for_delivery(task_id=task.pk, now=at(3, 13))
     rate = three_decimals(u, ROUND_CEILING)
     assert draw is not None and draw.rate == rate and draw.level == SamplingLevel.NORMAL
@@ -241,7 +242,7 @@ def test_tightened_sampling_draws_what_normal_sampling_would_not(engagement, sla
 def test_reduced_sampling_skips_what_normal_sampling_would_draw(engagement, sla, operator):
     task = max((deliver(engagement, operator, at(5, hour)) for hour in (10, 12, 14, 16, 18)), key=u_of)
     u = u_of(task)  # the largest of five: far from 0, so half the rate is below it
-    set_rate(sla, min(Decimal(1), three_decimals(u, ROUND_CEILING)))  # reduced rate <= u < normal rate
+    set_rate(sla, three_decimals(u, ROUND_CEILING))  # reduced rate <= u < normal rate
     record(engagement, *[ACCEPT] * 10)
     assert level_of(engagement) == SamplingLevel.REDUCED
     assert sample_draw_for_delivery(task_id=task.pk) is None

@@ -101,6 +101,7 @@ class Command(BaseCommand):
                 outcome = seed_demo_world(now=now)
             # Event dispatch (notifications) runs on commit, above. A demo inbox shows the last week as
             # unread; older history reads as already handled.
+            self._measure_slas(now)
             Notification.objects.filter(created_at__lt=now - timedelta(days=7), read_at__isnull=True).update(
                 read_at=models.F("created_at")
             )
@@ -138,3 +139,22 @@ class Command(BaseCommand):
             "  Also: client.admin@, client2.sme@, client2.admin@, client3.staff@, client3.sme@, "
             "client3.admin@, provider3.manager@, provider4.manager@ (all @demo.kpo)."
         )
+
+    def _measure_slas(self, now) -> None:
+        """Clocks for every released task and monthly KPIs for the SLA engagements' history (idempotent)."""
+        from datetime import date
+
+        from sla.bulk import clocks_recompute_tasks
+        from sla.kpis import engagement_kpis_compute
+
+        clocks_recompute_tasks(
+            list(Task.objects.exclude(status="draft").values_list("pk", flat=True)), now=now
+        )
+        for engagement in Engagement.objects.filter(sla__isnull=False).exclude(
+            status__in=["proposed", "negotiating"]
+        ):
+            six_months_back = date(now.year - (now.month <= 6), (now.month - 7) % 12 + 1, 1)
+            month = max(date(engagement.start_date.year, engagement.start_date.month, 1), six_months_back)
+            while month <= now.date():
+                engagement_kpis_compute(engagement_id=engagement.pk, period_start=month, now=now)
+                month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
