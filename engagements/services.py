@@ -16,6 +16,7 @@ from kpo.core.exceptions import ApplicationError, IllegalTransition, PermissionD
 from kpo.events.choices import EventType
 from kpo.events.services import event_publish
 from providers.models import Provider, RateCardEntry, ServiceLine, TeamMember
+from sla.choices import Priority
 from sla.sampling import sample_draw_for_delivery, sampling_record_review
 
 from .choices import (
@@ -374,6 +375,57 @@ def task_assign(*, task: Task, assignee: TeamMember | None, actor: User, version
             changes={"from": previous, "to": assignee.full_name if assignee else ""},
         )
     task.assignee, task.version = locked.assignee, locked.version
+    return task
+
+
+def task_set_priority(*, task: Task, priority: str, actor: User, version: int, note: str = "") -> Task:
+    """Change a task's priority: its SLA clocks keep the time used and pauses; only the budget changes."""
+    if priority not in Priority.values:
+        raise ApplicationError(f"Unknown priority {priority!r}; use one of {', '.join(Priority.values)}.")
+    with transaction.atomic():
+        locked = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("engagement__client", "engagement__provider")
+            .get(pk=task.pk)
+        )
+        roles = engagement_roles(actor, locked.engagement)
+        if not (
+            roles & {Role.CLIENT_STAFF, Role.CLIENT_SME, Role.CLIENT_ADMIN, Role.CONSULTANT_EXECUTIVE}
+            or is_operator(actor)
+        ):
+            raise PermissionDenied(
+                "Only the client or the engagement's executive consultant sets priorities."
+            )
+        if version != locked.version:
+            raise StaleVersion(
+                "This task changed since you loaded it. Reload it and try again.",
+                extra={"current_version": locked.version},
+            )
+        if priority == locked.priority:
+            return locked
+        previous = locked.priority
+        locked.priority, locked.version = priority, locked.version + 1
+        locked.save(update_fields=["priority", "version", "updated_at"])
+        TaskEvent.objects.create(
+            task=locked,
+            kind=TaskEventKind.PRIORITY,
+            actor=actor,
+            occurred_at=timezone.now(),
+            from_status=locked.status,
+            to_status=locked.status,
+            from_value=previous,
+            to_value=priority,
+            note=note,
+            task_version=locked.version,
+        )
+        audit_record(
+            actor=actor,
+            action="task.priority_changed",
+            obj=locked,
+            changes={"from": previous, "to": priority},
+        )
+        _recompute_clocks_on_commit(locked.pk)
+    task.priority, task.version = locked.priority, locked.version
     return task
 
 

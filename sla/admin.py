@@ -10,6 +10,7 @@ from .models import (
     TaskClock,
     WorkingInterval,
 )
+from .services import calendar_changed
 
 
 class WorkingIntervalInline(admin.TabularInline):
@@ -28,6 +29,14 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     list_filter = ("time_zone", "holiday_country")
     search_fields = ("name",)
     inlines = [WorkingIntervalInline, CalendarExceptionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            # New hours or dates change every business-time figure measured on this calendar.
+            jobs = calendar_changed(calendar=form.instance, actor=request.user)
+            if jobs:
+                self.message_user(request, f"Re-measuring the SLA clocks of {len(jobs)} engagement(s).")
 
 
 class SLATargetInline(admin.TabularInline):

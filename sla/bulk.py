@@ -309,64 +309,112 @@ def _instant(us) -> datetime | None:
     return None if us == NONE else EPOCH + int(us) * _US
 
 
+_VALUE_FIELDS = (
+    "sla",
+    "priority",
+    "state",
+    "target",
+    "elapsed",
+    "paused",
+    "started",
+    "stopped",
+    "segment",
+    "due",
+    "at_risk",
+)
+_WIDTH = {"task": 8, "kind": 2, "sla": 8, "priority": 2, "state": 2}  # int8 unless listed as int2
+_FIELDS = ("task", "kind", *_VALUE_FIELDS)
 _CLOCK_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l_task", ">i4"),
-        ("task", ">i8"),
-        ("l_kind", ">i4"),
-        ("kind", ">i2"),
-        ("l_sla", ">i4"),
-        ("sla", ">i8"),
-        ("l_priority", ">i4"),
-        ("priority", ">i2"),
-        ("l_state", ">i4"),
-        ("state", ">i2"),
-        ("l_target", ">i4"),
-        ("target", ">i8"),
-        ("l_elapsed", ">i4"),
-        ("elapsed", ">i8"),
-        ("l_paused", ">i4"),
-        ("paused", ">i8"),
-        ("l_started", ">i4"),
-        ("started", ">i8"),
-        ("l_stopped", ">i4"),
-        ("stopped", ">i8"),
-        ("l_segment", ">i4"),
-        ("segment", ">i8"),
-        ("l_due", ">i4"),
-        ("due", ">i8"),
-        ("l_at_risk", ">i4"),
-        ("at_risk", ">i8"),
-    ]
+    [("n", ">i2")]
+    + [item for name in _FIELDS for item in ((f"l_{name}", ">i4"), (name, f">i{_WIDTH.get(name, 8)}"))]
 )
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS kpo_clock_staging (task int8, kind int2, sla int8, priority int2, "
     "state int2, target int8, elapsed int8, paused int8, started int8, stopped int8, segment int8, due int8, "
-    "at_risk int8) ON COMMIT DROP"
+    "at_risk int8, present bool) ON COMMIT DROP"
 )
 
 
-def _write_clocks_postgres(task_ids, sla_ids, priorities, clocks, now) -> int:
+def _sql_codes(column: str, values: list[str]) -> str:
+    """SQL mapping a text column to its code in `values` (the inverse of ARRAY[...][code + 1])."""
+    return f"(CASE {column} " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values)) + " END)"
+
+
+def _epoch_us(column: str) -> str:
+    return f"COALESCE((EXTRACT(EPOCH FROM {column}) * 1000000)::int8, -1)"
+
+
+def _stored_clocks_postgres(task_ids: np.ndarray) -> np.ndarray:
+    """The stored clocks of these tasks, as rows of _CLOCK_ROW (binary COPY out, no per-row Python)."""
+    table = TaskClock._meta.db_table
+    sql = (
+        f"COPY (SELECT c.task_id::int8, {_sql_codes('c.kind', KINDS)}::int2, COALESCE(c.sla_id, -1)::int8, "
+        f"{_sql_codes('c.priority', PRIORITIES)}::int2, {_sql_codes('c.state', STATES)}::int2, "
+        "COALESCE(c.target_seconds, -1)::int8, c.elapsed_seconds::int8, c.paused_seconds::int8, "
+        f"{_epoch_us('c.started_at')}, {_epoch_us('c.stopped_at')}, {_epoch_us('c.segment_started_at')}, "
+        f"{_epoch_us('c.due_at')}, {_epoch_us('c.at_risk_at')} "
+        f"FROM {table} c WHERE c.task_id = ANY(%s)) TO STDOUT WITH (FORMAT binary)"
+    )
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(cursor.cursor.mogrify(sql, [task_ids.tolist()]).decode(), buffer)
+    return np.frombuffer(buffer.getvalue()[len(_COPY_HEADER) : -2], dtype=_CLOCK_ROW)
+
+
+def _computed_rows(task_ids, sla_ids, priorities, clocks) -> np.ndarray:
     parts = []
     for code, kind in enumerate(KINDS):
         a = clocks[kind]
         rows = np.zeros(len(task_ids), dtype=_CLOCK_ROW)
-        rows["n"] = 13
-        for name in _CLOCK_ROW.names:
-            if name.startswith("l_"):
-                rows[name] = _CLOCK_ROW[name[2:]].itemsize
-        rows["task"], rows["kind"], rows["sla"], rows["priority"] = task_ids, code, sla_ids, priorities
-        rows["state"], rows["target"], rows["elapsed"], rows["paused"] = (
-            a.state,
-            a.target,
-            a.elapsed,
-            a.paused,
-        )
-        rows["started"], rows["stopped"], rows["segment"] = a.started, a.stopped, a.segment
-        rows["due"], rows["at_risk"] = a.due, a.at_risk
-        parts.append(rows.tobytes())
-    payload = io.BytesIO(_COPY_HEADER + b"".join(parts) + struct.pack(">h", -1))
+        rows["task"], rows["kind"], rows["sla"] = task_ids, code, sla_ids
+        rows["priority"] = np.where(a.target == NONE, 0, priorities)  # no budget: no priority recorded
+        for name, values in (
+            ("state", a.state),
+            ("target", a.target),
+            ("elapsed", a.elapsed),
+            ("paused", a.paused),
+            ("started", a.started),
+            ("stopped", a.stopped),
+            ("segment", a.segment),
+            ("due", a.due),
+            ("at_risk", a.at_risk),
+        ):
+            rows[name] = values
+        parts.append(rows)
+    return np.concatenate(parts)
+
+
+def _write_clocks_postgres(task_ids, sla_ids, priorities, clocks, now) -> int:
+    """Write only the clocks that are new or differ from the stored ones; returns the rows written."""
+    computed = _computed_rows(task_ids, sla_ids, priorities, clocks)
+    stored = _stored_clocks_postgres(task_ids)
+    key_computed = computed["task"].astype(np.int64) * 4 + computed["kind"]
+    key_stored = stored["task"].astype(np.int64) * 4 + stored["kind"]
+    order = np.argsort(key_stored, kind="stable")
+    at = np.searchsorted(key_stored[order], key_computed)
+    at = np.minimum(at, max(len(order) - 1, 0))
+    present = np.zeros(len(computed), dtype=bool)
+    changed = np.ones(len(computed), dtype=bool)
+    if len(order):
+        match = order[at]
+        present = key_stored[match] == key_computed
+        same = present.copy()
+        for name in _VALUE_FIELDS:
+            same &= stored[name][match] == computed[name]
+        changed = ~same
+    rows = computed[changed]
+    if not len(rows):
+        return 0
+    rows["n"] = len(_FIELDS) + 1
+    for name in _FIELDS:
+        rows[f"l_{name}"] = _CLOCK_ROW[name].itemsize
+    # The last column says whether the row exists (UPDATE) or not (INSERT): one byte, 0 or 1.
+    flags = np.zeros(len(rows), dtype=[("l", ">i4"), ("v", "u1")])
+    flags["l"], flags["v"] = 1, present[changed]
+    record = np.zeros(len(rows), dtype=[("row", _CLOCK_ROW), ("flag", flags.dtype)])
+    record["row"], record["flag"] = rows, flags
+    record["row"]["n"] = len(_FIELDS) + 1
+    payload = io.BytesIO(_COPY_HEADER + record.tobytes() + struct.pack(">h", -1))
     table = TaskClock._meta.db_table
 
     def instant(column):
@@ -375,41 +423,39 @@ def _write_clocks_postgres(task_ids, sla_ids, priorities, clocks, now) -> int:
     kinds = ", ".join(f"'{k}'" for k in KINDS)
     states = ", ".join(f"'{s}'" for s in STATES)
     priorities_sql = ", ".join(f"'{p}'" for p in PRIORITIES)
+    values = (
+        f"s.task AS task_id, (ARRAY[{kinds}])[s.kind + 1] AS kind, NULLIF(s.sla, -1) AS sla_id, "
+        f"(ARRAY[{priorities_sql}])[s.priority + 1] AS priority, "
+        f"(ARRAY[{states}])[s.state + 1] AS state, NULLIF(s.target, -1) AS target_seconds, "
+        f"s.elapsed AS elapsed_seconds, s.paused AS paused_seconds, {instant('started')} AS started_at, "
+        f"{instant('stopped')} AS stopped_at, {instant('segment')} AS segment_started_at, "
+        f"{instant('due')} AS due_at, {instant('at_risk')} AS at_risk_at"
+    )
+    compared = [c for c in CLOCK_COLUMNS if c != "computed_at"]
     with connection.cursor() as cursor:
         cursor.execute(_STAGING)
         cursor.execute("TRUNCATE kpo_clock_staging")
         cursor.cursor.copy_expert("COPY kpo_clock_staging FROM STDIN WITH (FORMAT binary)", payload)
         cursor.execute("ANALYZE kpo_clock_staging")
-        values = (
-            f"s.task AS task_id, (ARRAY[{kinds}])[s.kind + 1] AS kind, NULLIF(s.sla, -1) AS sla_id, "
-            f"CASE WHEN s.target < 0 THEN '' ELSE (ARRAY[{priorities_sql}])[s.priority + 1] END AS priority, "
-            f"(ARRAY[{states}])[s.state + 1] AS state, NULLIF(s.target, -1) AS target_seconds, "
-            f"s.elapsed AS elapsed_seconds, s.paused AS paused_seconds, {instant('started')} AS started_at, "
-            f"{instant('stopped')} AS stopped_at, {instant('segment')} AS segment_started_at, "
-            f"{instant('due')} AS due_at, {instant('at_risk')} AS at_risk_at"
-        )
-        compared = [c for c in CLOCK_COLUMNS if c != "computed_at"]
-        # Rewrite only the rows whose values change (a recompute of unchanged history writes nothing),
-        # then insert the clocks that do not exist yet.
-        cursor.execute(
-            f"UPDATE {table} c SET "
-            + ", ".join(f"{col} = v.{col}" for col in compared)
-            + ", computed_at = %s "
-            f"FROM (SELECT {values} FROM kpo_clock_staging s) v "
-            "WHERE c.task_id = v.task_id AND c.kind = v.kind AND "
-            f"({', '.join(f'c.{col}' for col in compared)}) IS DISTINCT FROM "
-            f"({', '.join(f'v.{col}' for col in compared)})",
-            [now],
-        )
-        cursor.execute(
-            f"INSERT INTO {table} (task_id, kind, {', '.join(CLOCK_COLUMNS)}) "
-            f"SELECT v.task_id, v.kind, {', '.join(f'v.{col}' for col in compared)}, %s "
-            f"FROM (SELECT {values} FROM kpo_clock_staging s) v "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.task_id = v.task_id AND c.kind = v.kind) "
-            "ON CONFLICT (task_id, kind) DO NOTHING",
-            [now],
-        )
-    return len(task_ids) * len(KINDS)
+        if present[changed].any():
+            cursor.execute(
+                f"UPDATE {table} c SET "
+                + ", ".join(f"{col} = v.{col}" for col in compared)
+                + ", computed_at = %s "
+                f"FROM (SELECT {values} FROM kpo_clock_staging s WHERE s.present) v "
+                "WHERE c.task_id = v.task_id AND c.kind = v.kind",
+                [now],
+            )
+        if not present[changed].all():
+            cursor.execute(
+                f"INSERT INTO {table} (task_id, kind, {', '.join(CLOCK_COLUMNS)}) "
+                f"SELECT v.task_id, v.kind, {', '.join(f'v.{col}' for col in compared)}, %s "
+                f"FROM (SELECT {values} FROM kpo_clock_staging s WHERE NOT s.present) v "
+                "ON CONFLICT (task_id, kind) DO UPDATE SET "
+                + ", ".join(f"{col} = EXCLUDED.{col}" for col in CLOCK_COLUMNS),
+                [now],
+            )
+    return len(rows)
 
 
 # --- the job --------------------------------------------------------------------------------------

@@ -350,3 +350,16 @@ def engagement_set_sla(*, engagement, sla: SLA | None, actor=None) -> ClockRecom
         return clock_job_request(
             engagement=engagement, reason=f"SLA changed to {getattr(sla, 'name', 'none')}", actor=actor
         )
+
+
+def calendar_changed(*, calendar, actor=None) -> list[ClockRecomputeJob]:
+    """A calendar's hours or dates changed: re-measure every engagement whose SLAs use it."""
+    from engagements.models import Engagement
+
+    engagements = Engagement.objects.filter(
+        Q(sla__calendar=calendar) | Q(scoped_slas__calendar=calendar)
+    ).distinct()
+    return [
+        clock_job_request(engagement=engagement, reason=f"Calendar “{calendar.name}” changed", actor=actor)
+        for engagement in engagements
+    ]

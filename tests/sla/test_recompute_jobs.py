@@ -99,3 +99,32 @@ def test_a_cancelled_draft_never_gets_a_clock(world, operator):
     task_transition(task=draft, to=TaskStatus.CANCELLED, actor=operator, version=draft.version)
     call_command("sla_recompute", stdout=StringIO())
     assert {c.state for c in TaskClock.objects.filter(task=draft)} <= {ClockState.NOT_APPLICABLE}
+
+
+def test_a_priority_change_is_recorded_and_remeasures_the_task(
+    world, client_staff, provider_manager, django_capture_on_commit_callbacks
+):
+    from engagements.models import TaskEvent
+    from engagements.services import task_set_priority
+
+    task = world.task_ap_other  # P3
+    with django_capture_on_commit_callbacks(execute=True):
+        task_set_priority(task=task, priority="P1", actor=client_staff, version=task.version)
+    event = TaskEvent.objects.filter(task=task, kind="priority").get()
+    assert (event.from_value, event.to_value) == ("P3", "P1")
+    p1 = world.sla.targets.get(priority="P1")
+    assert TaskClock.objects.get(task=task, kind=ClockKind.RESOLUTION).target_seconds == p1.resolution_seconds
+    with pytest.raises(PermissionDenied):
+        task_set_priority(task=task, priority="P4", actor=provider_manager, version=task.version)
+
+
+def test_editing_a_calendar_remeasures_the_engagements_using_it(
+    world, operator, django_capture_on_commit_callbacks
+):
+    from sla.services import calendar_changed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs = calendar_changed(calendar=world.sla.calendar, actor=operator)
+    assert [job.engagement for job in jobs] == [world.engagement_ap]
+    jobs[0].refresh_from_db()
+    assert jobs[0].status == JobStatus.DONE and "changed" in jobs[0].reason
