@@ -1,0 +1,135 @@
+"""Writes to engagements: creation with its access grants, consultants, status and terms."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from kpo.accounts.choices import Role
+from kpo.accounts.models import User
+from kpo.accounts.selectors import is_operator, user_roles
+from kpo.core.audit import audit_record
+from kpo.core.exceptions import ApplicationError, PermissionDenied
+from providers.models import Provider, ServiceLine
+
+from ..choices import (
+    ConsultantRole,
+    EngagementStatus,
+)
+from ..models import (
+    Client,
+    Engagement,
+    EngagementConsultant,
+)
+from ..selectors import VIEW_ENGAGEMENT, engagement_roles
+
+CONSULTANT_LINK_BY_ROLE = {
+    Role.CONSULTANT_EXECUTIVE: ConsultantRole.EXECUTIVE,
+    Role.CONSULTANT_ANALYST: ConsultantRole.ANALYST,
+    Role.CONSULTANT_BROKER: ConsultantRole.BROKER,
+    Role.CONSULTANT_RECRUITER: ConsultantRole.RECRUITER,
+}
+
+
+def engagement_create(
+    *,
+    client: Client,
+    provider: Provider,
+    title: str,
+    service_line: ServiceLine,
+    scope: str,
+    start_date,
+    budget: Decimal,
+    currency: str,
+    actor: User | None = None,
+    **fields,
+) -> Engagement:
+    """Create an engagement and grant view access to both parties' organisation groups."""
+    with transaction.atomic():
+        engagement = Engagement(
+            client=client,
+            provider=provider,
+            title=title,
+            service_line=service_line,
+            scope=scope,
+            start_date=start_date,
+            budget=budget,
+            currency=currency,
+            **fields,
+        )
+        engagement.full_clean()
+        engagement.save()
+        assign_perm(VIEW_ENGAGEMENT, client.organisation.group, engagement)
+        assign_perm(VIEW_ENGAGEMENT, provider.organisation.group, engagement)
+        audit_record(
+            actor=actor, action="engagement.created", obj=engagement, changes={"status": engagement.status}
+        )
+    return engagement
+
+
+def engagement_attach_consultant(
+    *, engagement: Engagement, user: User, role: str, actor: User | None = None
+) -> EngagementConsultant:
+    """Attach a consultant in one capacity; they must hold that consultant role. Grants view access
+    (and change access for executives, who own the engagement's terms)."""
+    if role not in ConsultantRole.values:
+        raise ApplicationError(f"Unknown consultant role {role!r}.")
+    required = {v: k for k, v in CONSULTANT_LINK_BY_ROLE.items()}[role]
+    if required not in user_roles(user):
+        raise ApplicationError(f"{user} is not a consultant of kind “{ConsultantRole(role).label}”.")
+    with transaction.atomic():
+        link, created = EngagementConsultant.objects.get_or_create(
+            engagement=engagement, user=user, role=role
+        )
+        assign_perm(VIEW_ENGAGEMENT, user, engagement)
+        if role == ConsultantRole.EXECUTIVE:
+            assign_perm("change_engagement", user, engagement)
+        if created:
+            audit_record(
+                actor=actor,
+                action="engagement.consultant_attached",
+                obj=engagement,
+                changes={"user": user.email, "role": role},
+            )
+    return link
+
+
+def engagement_detach_consultant(
+    *, engagement: Engagement, user: User, role: str, actor: User | None = None
+) -> None:
+    with transaction.atomic():
+        deleted, _ = EngagementConsultant.objects.filter(engagement=engagement, user=user, role=role).delete()
+        if not EngagementConsultant.objects.filter(engagement=engagement, user=user).exists():
+            remove_perm(VIEW_ENGAGEMENT, user, engagement)
+            remove_perm("change_engagement", user, engagement)
+        if deleted:
+            audit_record(
+                actor=actor,
+                action="engagement.consultant_detached",
+                obj=engagement,
+                changes={"user": user.email, "role": role},
+            )
+
+
+def engagement_roles_may_change_terms(*, engagement: Engagement, actor: User | None) -> None:
+    """Only the engagement's executive consultants and operators change its terms (SLA, budget, dates)."""
+    if actor is None or is_operator(actor):
+        return
+    if Role.CONSULTANT_EXECUTIVE not in engagement_roles(actor, engagement):
+        raise PermissionDenied("Only the engagement's executive consultant may change its terms.")
+
+
+def engagement_set_status(*, engagement: Engagement, status: str, actor: User | None = None) -> Engagement:
+    if status not in EngagementStatus.values:
+        raise ApplicationError(f"Unknown engagement status {status!r}.")
+    with transaction.atomic():
+        previous = engagement.status
+        engagement.status = status
+        engagement.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="engagement.status_changed",
+            obj=engagement,
+            changes={"from": previous, "to": status},
+        )
+    return engagement
