@@ -214,6 +214,11 @@ def _load_events(task_ids: list[int]) -> EventArrays:
 
 
 _US = datetime.resolution  # one microsecond, as a timedelta
+# Binary COPY carries timestamptz as microseconds since 2000-01-01 UTC; no arithmetic on the server.
+PG_EPOCH_US = 946_684_800 * MICRO
+# Stands for NULL in a binary timestamp column, so every row keeps one fixed width.
+_NULL_INSTANT_SQL = "TIMESTAMPTZ '1900-01-01 00:00:00+00'"
+_NULL_INSTANT_PG = (datetime(1900, 1, 1, tzinfo=UTC) - datetime(2000, 1, 1, tzinfo=UTC)) // _US
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _EVENT_ROW = np.dtype(
     [("n", ">i2"), ("l1", ">i4"), ("task", ">i8"), ("l2", ">i4"), ("t", ">i8"), ("l3", ">i4"), ("s", ">i2")]
@@ -225,7 +230,7 @@ def _load_events_postgres(task_ids: list[int]) -> EventArrays:
     # Built from code constants only (status names, table name); the ids are a bound parameter.
     sql = (
         "COPY (SELECT e.task_id::int8, "
-        "(EXTRACT(EPOCH FROM e.occurred_at) * 1000000)::int8, "
+        "e.occurred_at, "
         f"(CASE e.to_status {cases} END)::int2 "
         f"FROM {TaskEvent._meta.db_table} e WHERE e.kind = 'status' AND e.task_id = ANY(%s) "
         "ORDER BY e.task_id, e.occurred_at, e.id) TO STDOUT WITH (FORMAT binary)"
@@ -238,7 +243,7 @@ def _load_events_postgres(task_ids: list[int]) -> EventArrays:
     rows = np.frombuffer(data, dtype=_EVENT_ROW)
     return EventArrays(
         task_id=rows["task"].astype(np.int64),
-        t_us=rows["t"].astype(np.int64),
+        t_us=rows["t"].astype(np.int64) + PG_EPOCH_US,
         status=rows["s"].astype(np.int64),
     )
 
@@ -322,6 +327,7 @@ _VALUE_FIELDS = (
     "due",
     "at_risk",
 )
+_INSTANT_FIELDS = ("started", "stopped", "segment", "due", "at_risk")
 _WIDTH = {"task": 8, "kind": 2, "sla": 8, "priority": 2, "state": 2}  # int8 unless listed as int2
 _FIELDS = ("task", "kind", *_VALUE_FIELDS)
 _CLOCK_ROW = np.dtype(
@@ -340,8 +346,8 @@ def _sql_codes(column: str, values: list[str]) -> str:
     return f"(CASE {column} " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values)) + " END)"
 
 
-def _epoch_us(column: str) -> str:
-    return f"COALESCE((EXTRACT(EPOCH FROM {column}) * 1000000)::int8, -1)"
+def _pg_instant(column: str) -> str:
+    return f"COALESCE({column}, {_NULL_INSTANT_SQL})"
 
 
 def _stored_clocks_postgres(task_ids: np.ndarray) -> np.ndarray:
@@ -351,14 +357,18 @@ def _stored_clocks_postgres(task_ids: np.ndarray) -> np.ndarray:
         f"COPY (SELECT c.task_id::int8, {_sql_codes('c.kind', KINDS)}::int2, COALESCE(c.sla_id, -1)::int8, "
         f"{_sql_codes('c.priority', PRIORITIES)}::int2, {_sql_codes('c.state', STATES)}::int2, "
         "COALESCE(c.target_seconds, -1)::int8, c.elapsed_seconds::int8, c.paused_seconds::int8, "
-        f"{_epoch_us('c.started_at')}, {_epoch_us('c.stopped_at')}, {_epoch_us('c.segment_started_at')}, "
-        f"{_epoch_us('c.due_at')}, {_epoch_us('c.at_risk_at')} "
+        f"{_pg_instant('c.started_at')}, {_pg_instant('c.stopped_at')}, {_pg_instant('c.segment_started_at')}, "
+        f"{_pg_instant('c.due_at')}, {_pg_instant('c.at_risk_at')} "
         f"FROM {table} c WHERE c.task_id = ANY(%s)) TO STDOUT WITH (FORMAT binary)"
     )
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(cursor.cursor.mogrify(sql, [task_ids.tolist()]).decode(), buffer)
-    return np.frombuffer(buffer.getvalue()[len(_COPY_HEADER) : -2], dtype=_CLOCK_ROW)
+    rows = np.frombuffer(buffer.getvalue()[len(_COPY_HEADER) : -2], dtype=_CLOCK_ROW).copy()
+    for name in _INSTANT_FIELDS:
+        raw = rows[name].astype(np.int64)
+        rows[name] = np.where(raw == _NULL_INSTANT_PG, NONE, raw + PG_EPOCH_US)
+    return rows
 
 
 def _computed_rows(task_ids, sla_ids, priorities, clocks) -> np.ndarray:
