@@ -27,7 +27,7 @@ _FIRST_YEAR, _LAST_YEAR = 1970, 9998
 
 
 class BadMonth(ValueError):
-    pass
+    """A month parameter that is not YYYY-MM within the supported years (answered with a 400)."""
 
 
 def parse_month(raw: str | None, *, name: str) -> date | None:
