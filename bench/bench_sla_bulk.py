@@ -184,7 +184,7 @@ def main() -> None:
         from django.db import connection
 
         from engagements.models import Task, TaskEvent
-        from sla.bulk import clocks_recompute_tasks
+        from sla.bulk import CLOCK_COLUMNS, clocks_recompute_tasks
         from sla.models import TaskClock
 
         engagements = build_world()
@@ -223,20 +223,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE sla_taskclock")
         # The floor: the same columns of the same rows rewritten by one bare UPDATE, no computation at all.
-        columns = [
-            "sla_id",
-            "priority",
-            "state",
-            "target_seconds",
-            "elapsed_seconds",
-            "paused_seconds",
-            "started_at",
-            "stopped_at",
-            "segment_started_at",
-            "due_at",
-            "at_risk_at",
-            "computed_at",
-        ]
+        columns = CLOCK_COLUMNS  # the columns the recompute writes
         with timed("floor", results), connection.cursor() as cursor:
             cursor.execute("UPDATE sla_taskclock SET " + ", ".join(f"{c} = {c}" for c in columns))
             floor_rows = cursor.rowcount

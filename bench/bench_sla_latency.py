@@ -92,8 +92,8 @@ def main() -> None:
                 try:
                     if app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
                         break
-                except Exception:  # noqa: S110 - the broker connection may still be starting
-                    pass
+                except Exception:  # the broker connection may still be starting
+                    time.sleep(0.2)
             latencies = []
             for number in range(TRANSITIONS):
                 task = tasks[number % len(tasks)]

@@ -109,18 +109,41 @@ def _status_notifications(event: DomainEvent) -> list[Notification]:
         _add_assignee(event, recipients)
     recipients.pop(event.actor_id, None)
     title = STATUS_TITLES[to_status].format(title=event.payload.get("task_title", ""))[:200]
+    return _notifications(
+        event,
+        recipients,
+        title=title,
+        body=event.payload.get("note", ""),
+        url=event.payload.get("task_url", ""),
+        email=None,
+    )
+
+
+def _notifications(
+    event: DomainEvent, recipients: dict, *, title: str, body: str, url: str, email: str | None
+) -> list[Notification]:
+    """One notification per recipient, stamped with the event's time; `email` is None, "now" or "digest"."""
     return [
         Notification(
             recipient=user,
             event=event,
             verb=event.event_type,
             title=title,
-            body=event.payload.get("note", ""),
-            url=event.payload.get("task_url", ""),
+            body=body,
+            url=url,
             created_at=event.occurred_at,
+            email_after=_email_after(user, event, email),
         )
         for user in recipients.values()
     ]
+
+
+def _email_after(user, event: DomainEvent, email: str | None):
+    if email is None:
+        return None
+    if email == "now":
+        return event.occurred_at
+    return next_digest_time(user, event.occurred_at)
 
 
 def _sla_notifications(event: DomainEvent) -> list[Notification]:
@@ -140,19 +163,14 @@ def _sla_notifications(event: DomainEvent) -> list[Notification]:
         else f"The {clock} clock has used its warning share of the budget; act before it breaches."
     )
     urgent = breached and payload.get("priority") in URGENT_PRIORITIES
-    return [
-        Notification(
-            recipient=user,
-            event=event,
-            verb=event.event_type,
-            title=title,
-            body=body,
-            url=payload.get("task_url", ""),
-            created_at=event.occurred_at,
-            email_after=event.occurred_at if urgent else next_digest_time(user, event.occurred_at),
-        )
-        for user in recipients.values()
-    ]
+    return _notifications(
+        event,
+        recipients,
+        title=title,
+        body=body,
+        url=payload.get("task_url", ""),
+        email="now" if urgent else "digest",
+    )
 
 
 def _kpi_notifications(event: DomainEvent) -> list[Notification]:
@@ -163,16 +181,6 @@ def _kpi_notifications(event: DomainEvent) -> list[Notification]:
         f"{payload.get('engagement_title', '')}: {payload.get('value_display')} against a target of "
         f"{payload.get('target_display')} ({payload.get('numerator')} / {payload.get('denominator')})."
     )
-    return [
-        Notification(
-            recipient=user,
-            event=event,
-            verb=event.event_type,
-            title=title,
-            body=body,
-            url=payload.get("url", ""),
-            created_at=event.occurred_at,
-            email_after=next_digest_time(user, event.occurred_at),
-        )
-        for user in recipients.values()
-    ]
+    return _notifications(
+        event, recipients, title=title, body=body, url=payload.get("url", ""), email="digest"
+    )
