@@ -13,6 +13,7 @@ from kpo.accounts.selectors import is_operator, user_organisation, user_roles
 from kpo.events.selectors import inbox_for
 from providers.selectors import candidates_visible_to, may_browse_directory, provider_directory_for
 from reports.selectors import report_list_for
+from sla.sampling import sample_awaiting_review
 from sla.selectors import with_clocks
 
 OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
@@ -37,6 +38,7 @@ def home(request):
         "notifications": list(inbox_for(user)[:5]),
     }
     if roles & {Role.CLIENT_SME, Role.CLIENT_ADMIN}:
+        context["sample_queue"] = list(sample_awaiting_review(user)[:HOME_LIST_SIZE])
         context["awaiting_review"] = list(
             with_clocks(task_list_for(user).filter(status=TaskStatus.DELIVERED))[:HOME_LIST_SIZE]
         )
