@@ -551,6 +551,7 @@ def clocks_recompute_tasks(task_ids: list[int], *, now: datetime | None = None) 
     if not task_ids:
         return 0
     now = now or timezone.now()
+    read_at = timezone.now()
     with transaction.atomic():
         rows = _task_rows(task_ids)
         if _assign_slas(rows):
@@ -609,7 +610,27 @@ def clocks_recompute_tasks(task_ids: list[int], *, now: datetime | None = None) 
             )
             for kind in KINDS:
                 _scatter(result[kind], task_index, arrays[kind])
-        return _write_clocks(ids, sla_ids, priorities, result, now)
+        written = _write_clocks(ids, sla_ids, priorities, result, now)
+        _requeue_changed_meanwhile(task_ids, since=read_at)
+        return written
+
+
+def _requeue_changed_meanwhile(task_ids: list[int], *, since: datetime) -> None:
+    """Tasks that moved while this batch ran may have had a newer clock overwritten by the batch's older
+    reading: recompute each again, one by one, after commit (that path locks the task and reads fresh)."""
+    from .tasks import recompute_task_clocks
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Task._meta.db_table} WHERE id = ANY(%s) AND updated_at >= %s",  # noqa: S608
+                [list(task_ids), since],
+            )
+            moved = [row[0] for row in cursor.fetchall()]
+    else:
+        moved = list(Task.objects.filter(pk__in=task_ids, updated_at__gte=since).values_list("pk", flat=True))
+    for task_id in moved:
+        transaction.on_commit(lambda task_id=task_id: recompute_task_clocks.delay(task_id))
 
 
 def _never(starts, seconds):  # pragma: no cover - no budget means nothing to project

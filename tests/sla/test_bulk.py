@@ -153,3 +153,28 @@ def test_bulk_recompute_stores_what_the_per_task_recompute_stores(world, operato
     # And again over existing rows: an upsert, never a duplicate.
     clocks_recompute_tasks([t.pk for t in tasks], now=now)
     assert list(TaskClock.objects.order_by("task_id", "kind").values_list(*fields)) == per_task
+
+
+@pytest.mark.django_db
+def test_a_task_moving_during_a_bulk_batch_is_measured_again_afterwards(
+    world, provider_manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    import sla.bulk as bulk
+
+    task = world.task_ap_ready
+    original = bulk._load_events
+
+    def load_then_someone_moves_the_task(task_ids):
+        events = original(task_ids)  # the batch has read the old history...
+        # ...meanwhile a transition commits and its worker stores the newer clock (simulated in line)...
+        with monkeypatch.context() as patch:
+            patch.setattr("engagements.services.task._recompute_clocks_on_commit", lambda task_id: None)
+            task_transition(task=task, to=TaskStatus.IN_PROGRESS, actor=provider_manager, version=task.version)
+        task_clocks_recompute(task_id=task.pk)
+        return events  # ...and the batch then writes clocks from its older reading
+
+    monkeypatch.setattr(bulk, "_load_events", load_then_someone_moves_the_task)
+    with django_capture_on_commit_callbacks(execute=True):
+        clocks_recompute_tasks([task.pk])
+    response = TaskClock.objects.get(task=task, kind="response")
+    assert response.stopped_at is not None  # the newer event is reflected, not overwritten
