@@ -235,7 +235,14 @@ class TaskEvent(models.Model):
                 name="taskevent_status_changes",
             ),
         ]
-        indexes = [models.Index(fields=["task", "occurred_at"], name="taskevent_task_time_idx")]
+        # A task's history in order, readable from the index alone (clock recomputes read nothing else).
+        indexes = [
+            models.Index(
+                fields=["task", "occurred_at", "id"],
+                include=["kind", "to_status"],
+                name="taskevent_history_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id}: {self.from_status or '∅'} → {self.to_status} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -169,7 +169,9 @@ def test_a_task_moving_during_a_bulk_batch_is_measured_again_afterwards(
         # ...meanwhile a transition commits and its worker stores the newer clock (simulated in line)...
         with monkeypatch.context() as patch:
             patch.setattr("engagements.services.task._recompute_clocks_on_commit", lambda task_id: None)
-            task_transition(task=task, to=TaskStatus.IN_PROGRESS, actor=provider_manager, version=task.version)
+            task_transition(
+                task=task, to=TaskStatus.IN_PROGRESS, actor=provider_manager, version=task.version
+            )
         task_clocks_recompute(task_id=task.pk)
         return events  # ...and the batch then writes clocks from its older reading
 
