@@ -5,7 +5,7 @@ and the provider's organisation groups and to attached consultants, stored in di
 tables and filtered by subquery (never by a Python list of ids). Operators see everything.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kpo.accounts.choices import CLIENT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.models import User
@@ -116,8 +116,10 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     if _is_only_provider_analyst(user):
         tasks = tasks.filter(assignee__user=user)
     if _is_provider_side_only(user):
-        # A draft is still being scoped by the client: `ready` releases it to the provider.
-        tasks = tasks.exclude(status=TaskStatus.DRAFT)
+        # A task is the client's until `ready` releases it to the provider; one cancelled as a draft never was.
+        tasks = tasks.filter(
+            Exists(TaskEvent.objects.filter(task=OuterRef("pk"), kind="status", to_status=TaskStatus.READY))
+        )
     return tasks
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -120,9 +121,10 @@ def comment_create(request, pk: int):
     engagement = get_object_or_404(engagements_visible_to(request.user), pk=pk)
     task = None
     if request.POST.get("task"):
-        task = get_object_or_404(
-            tasks_visible_to(request.user), pk=request.POST["task"], engagement=engagement
-        )
+        task_id = request.POST["task"].strip()
+        if not task_id.isascii() or not task_id.isdigit():
+            return HttpResponseBadRequest("The task must be given by its number.")
+        task = get_object_or_404(tasks_visible_to(request.user), pk=int(task_id), engagement=engagement)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:

@@ -185,6 +185,13 @@ def sla_alert_raise(
     *, task: Task, clock_kind: str, level: str, cycle_started_at: datetime, now: datetime
 ) -> bool:
     """Record the alert and publish its event, once per clock, level and cycle; False when already raised."""
+    with transaction.atomic():  # the alert and its event together, or neither
+        return _alert_and_publish(
+            task=task, clock_kind=clock_kind, level=level, cycle_started_at=cycle_started_at, now=now
+        )
+
+
+def _alert_and_publish(*, task, clock_kind: str, level: str, cycle_started_at, now) -> bool:
     alert, created = SlaAlert.objects.get_or_create(
         task=task,
         clock_kind=clock_kind,
@@ -359,7 +366,10 @@ def calendar_changed(*, calendar, actor=None) -> list[ClockRecomputeJob]:
     engagements = Engagement.objects.filter(
         Q(sla__calendar=calendar) | Q(scoped_slas__calendar=calendar)
     ).distinct()
-    return [
-        clock_job_request(engagement=engagement, reason=f"Calendar “{calendar.name}” changed", actor=actor)
-        for engagement in engagements
-    ]
+    with transaction.atomic():  # every affected engagement's job queued, or none
+        return [
+            clock_job_request(
+                engagement=engagement, reason=f"Calendar “{calendar.name}” changed", actor=actor
+            )
+            for engagement in engagements
+        ]

@@ -104,8 +104,18 @@ def _status_notifications(event: DomainEvent) -> list[Notification]:
     to_status = event.payload.get("to_status")
     if to_status not in STATUS_TITLES:
         return []  # e.g. work started: nobody needs telling
-    recipients = _audience(event, STATUS_AUDIENCE.get(to_status, []))
-    if to_status in {TaskStatus.REWORK_REQUESTED, TaskStatus.CANCELLED, TaskStatus.READY}:
+    audience = STATUS_AUDIENCE.get(to_status, [])
+    never_released = (
+        to_status == TaskStatus.CANCELLED and event.payload.get("from_status") == TaskStatus.DRAFT
+    )
+    if never_released:
+        # A draft is the client's business: the provider never saw it, so it hears nothing of it.
+        audience = [(side, role) for side, role in audience if side != PROVIDER_SIDE]
+    recipients = _audience(event, audience)
+    if (
+        to_status in {TaskStatus.REWORK_REQUESTED, TaskStatus.CANCELLED, TaskStatus.READY}
+        and not never_released
+    ):
         _add_assignee(event, recipients)
     recipients.pop(event.actor_id, None)
     title = STATUS_TITLES[to_status].format(title=event.payload.get("task_title", ""))[:200]

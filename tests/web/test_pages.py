@@ -262,3 +262,31 @@ def test_task_page_offers_only_the_moves_the_viewer_may_make(world, client, pers
     body = client.get(url).content.decode()
     assert 'value="in_progress"' not in body
     assert "Nothing your role can change now." in body
+
+
+def test_a_draft_cancelled_before_release_stays_hidden_from_the_provider(
+    world, client, client_admin, provider_manager, django_capture_on_commit_callbacks
+):
+    from kpo.events.models import Notification
+
+    draft = world.task_ap_draft
+    with django_capture_on_commit_callbacks(execute=True):
+        task_transition(
+            task=draft,
+            to=TaskStatus.CANCELLED,
+            actor=client_admin,
+            version=draft.version,
+            note="Raised in error",
+        )
+    client.force_login(provider_manager)
+    assert client.get(reverse("engagements:task-detail", args=[draft.pk])).status_code == 404
+    assert not Notification.objects.filter(recipient=provider_manager, title__contains=draft.title).exists()
+
+
+def test_a_comment_naming_a_task_by_anything_but_its_number_is_a_400(world, client, client_staff):
+    client.force_login(client_staff)
+    url = reverse("engagements:comment-create", args=[world.engagement_ap.pk])
+    for bad in ("abc", "1.5", "٣"):
+        response = client.post(url, {"body": "Hello", "task": bad})
+        assert response.status_code == 400, bad
+    assert not world.engagement_ap.comments.exists()
