@@ -89,6 +89,25 @@ def _require_version(locked: Task, version: int) -> None:
         )
 
 
+def _record_change(
+    locked: Task, *, kind: str, action: str, actor: User, previous: str, new: str, note: str = ""
+) -> None:
+    """The event and audit row of a change that is not a status move (assignee, priority)."""
+    TaskEvent.objects.create(
+        task=locked,
+        kind=kind,
+        actor=actor,
+        occurred_at=timezone.now(),
+        from_status=locked.status,
+        to_status=locked.status,
+        from_value=previous,
+        to_value=new,
+        note=note,
+        task_version=locked.version,
+    )
+    audit_record(actor=actor, action=action, obj=locked, changes={"from": previous, "to": new})
+
+
 def task_transition_allowed_roles(*, from_status: str, to_status: str) -> frozenset[str] | None:
     """The roles that may make this move, or None when the move is illegal."""
     return TASK_TRANSITIONS.get(from_status, {}).get(to_status)
@@ -230,22 +249,13 @@ def task_assign(*, task: Task, assignee: TeamMember | None, actor: User, version
         locked.assignee = assignee
         locked.version += 1
         locked.save(update_fields=["assignee", "version", "updated_at"])
-        TaskEvent.objects.create(
-            task=locked,
+        _record_change(
+            locked,
             kind=TaskEventKind.ASSIGNMENT,
-            actor=actor,
-            occurred_at=timezone.now(),
-            from_status=locked.status,
-            to_status=locked.status,
-            from_value=previous,
-            to_value=assignee.full_name if assignee else "",
-            task_version=locked.version,
-        )
-        audit_record(
-            actor=actor,
             action="task.assigned",
-            obj=locked,
-            changes={"from": previous, "to": assignee.full_name if assignee else ""},
+            actor=actor,
+            previous=previous,
+            new=assignee.full_name if assignee else "",
         )
     task.assignee, task.version = locked.assignee, locked.version
     return task
@@ -271,23 +281,14 @@ def task_set_priority(*, task: Task, priority: str, actor: User, version: int, n
         previous = locked.priority
         locked.priority, locked.version = priority, locked.version + 1
         locked.save(update_fields=["priority", "version", "updated_at"])
-        TaskEvent.objects.create(
-            task=locked,
+        _record_change(
+            locked,
             kind=TaskEventKind.PRIORITY,
-            actor=actor,
-            occurred_at=timezone.now(),
-            from_status=locked.status,
-            to_status=locked.status,
-            from_value=previous,
-            to_value=priority,
-            note=note,
-            task_version=locked.version,
-        )
-        audit_record(
-            actor=actor,
             action="task.priority_changed",
-            obj=locked,
-            changes={"from": previous, "to": priority},
+            actor=actor,
+            previous=previous,
+            new=priority,
+            note=note,
         )
         _recompute_clocks_on_commit(locked.pk)
     task.priority, task.version = locked.priority, locked.version
