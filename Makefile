@@ -11,7 +11,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-check run migrate seed test lint format worker beat bench clean
+.PHONY: help venv system-check run migrate seed test lint format worker beat bench screenshots report-pages messages clean
 
 help:
 	@echo "make run     serve the demo app on http://$(HOST):$(PORT) (SQLite, Celery eager)"
@@ -20,6 +20,9 @@ help:
 	@echo "make worker  a Celery worker (needs REDIS_URL)"
 	@echo "make beat    the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make bench   the benchmarks"
+	@echo "make screenshots   PNGs of the main pages of each role (needs /usr/bin/chromium)"
+	@echo "make report-pages  PNGs of the demo report's PDF pages (needs pdftoppm)"
+	@echo "make messages      refresh and compile the French translation (needs GNU gettext)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KPO Desk needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -86,6 +89,18 @@ bench: system-check
 	@if ls bench/bench_*.py >/dev/null 2>&1; then \
 	  for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done; \
 	else echo "no benchmarks yet"; fi
+
+screenshots: system-check
+	KPO_SCREENSHOTS=1 $(PY) -m pytest tests/browser -k screenshots -p no:cacheprovider
+	@echo "Screenshots: $(CURDIR)/screenshots/"
+
+report-pages: system-check
+	$(PY) manage.py render_demo_report --png-dir reports-png
+	@echo "Report pages: $(CURDIR)/reports-png/"
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages -l fr --ignore=.venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -15,6 +15,7 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("kpo.events.urls")),
+    path("api/", include("kpo.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Engagement and task pages, one module per concern."""
