@@ -1,5 +1,6 @@
 """Every write to engagements and their tasks (one module per concern, re-exported here)."""
 
+from .deliverable import deliverable_add
 from .engagement import (
     CONSULTANT_LINK_BY_ROLE,
     engagement_attach_consultant,
@@ -23,6 +24,7 @@ __all__ = [
     "CONSULTANT_LINK_BY_ROLE",
     "FUTURE_TOLERANCE",
     "comment_add",
+    "deliverable_add",
     "engagement_attach_consultant",
     "engagement_create",
     "engagement_detach_consultant",
