@@ -1,0 +1,153 @@
+"""One FilterSet per list, used by the pages and the API alike.
+
+Pass the request (`EngagementFilter(request.GET, queryset=..., request=request)`): the choices of the
+foreign-key filters (provider, engagement, assignee) come from the selectors, so naming another tenant's
+object is an invalid choice, never a way to learn that it exists.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from providers.models import Provider, ServiceLine, TeamMember
+from providers.selectors import providers_visible_to, team_members_visible_to
+from sla.choices import ClockState, KpiStatus, PeriodKind, Priority
+from sla.models import KpiSnapshot, TaskClock
+
+from .choices import CLOSED_TASK_STATUSES, EngagementStatus, TaskStatus
+from .models import Engagement, Task
+from .selectors import engagements_visible_to
+
+
+class Health:
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    CHOICES = [(GREEN, _("Green: on track")), (AMBER, _("Amber: at risk")), (RED, _("Red: breached"))]
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def _visible_providers(request) -> QuerySet[Provider]:
+    return providers_visible_to(_user(request)) if request is not None else Provider.objects.none()
+
+
+def _visible_engagements(request) -> QuerySet[Engagement]:
+    return engagements_visible_to(_user(request)) if request is not None else Engagement.objects.none()
+
+
+def _visible_team_members(request) -> QuerySet[TeamMember]:
+    return team_members_visible_to(_user(request)) if request is not None else TeamMember.objects.none()
+
+
+def _latest_month_kpi_in(status: str) -> Exists:
+    """The engagement has a KPI snapshot with this status in its latest monthly period."""
+    latest_month = (
+        KpiSnapshot.objects.filter(engagement_id=OuterRef("engagement_id"), period_kind=PeriodKind.MONTH)
+        .order_by("-period_start")
+        .values("period_start")[:1]
+    )
+    return Exists(
+        KpiSnapshot.objects.filter(
+            engagement_id=OuterRef("pk"), period_kind=PeriodKind.MONTH, status=status
+        ).filter(period_start=Subquery(latest_month))
+    )
+
+
+def _open_clock_in(state: str) -> Exists:
+    """The engagement has an open (not accepted, not cancelled) task whose clock is in this state."""
+    return Exists(
+        TaskClock.objects.filter(task__engagement_id=OuterRef("pk"), state=state).exclude(
+            task__status__in=CLOSED_TASK_STATUSES
+        )
+    )
+
+
+def with_health(engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
+    """Annotate `health_red` and `health_amber` (booleans computed by the database, no per-row Python).
+
+    Red: a breached KPI in the latest monthly period, or a breached clock on an open task.
+    Amber: otherwise, the same with "at risk". Green: neither.
+    """
+    return engagements.annotate(
+        health_red=_latest_month_kpi_in(KpiStatus.BREACHED) | _open_clock_in(ClockState.BREACHED),
+        health_amber=_latest_month_kpi_in(KpiStatus.AT_RISK) | _open_clock_in(ClockState.AT_RISK),
+    )
+
+
+def engagement_health(engagement) -> str:
+    """The health of an engagement annotated by `with_health`."""
+    if getattr(engagement, "health_red", False):
+        return Health.RED
+    if getattr(engagement, "health_amber", False):
+        return Health.AMBER
+    return Health.GREEN
+
+
+class EngagementFilter(filters.FilterSet):
+    """Engagement list: free text, lifecycle status, provider, service line and SLA health."""
+
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Words in the title, client or provider name.")
+    )
+    status = filters.MultipleChoiceFilter(choices=EngagementStatus.choices, label=_("Status"))
+    provider = filters.ModelChoiceFilter(queryset=_visible_providers, label=_("Provider"))
+    service_line = filters.ModelChoiceFilter(queryset=ServiceLine.objects.all(), label=_("Service line"))
+    health = filters.ChoiceFilter(
+        choices=Health.CHOICES,
+        method="filter_health",
+        label=_("Health"),
+        help_text=_("red: a KPI or an open task's clock is breached; amber: at risk; green: neither."),
+    )
+
+    class Meta:
+        model = Engagement
+        fields = ["q", "status", "provider", "service_line", "health"]
+
+    def filter_q(self, queryset, name, value):
+        for word in value.split()[:8]:
+            queryset = queryset.filter(
+                Q(title__icontains=word) | Q(client__name__icontains=word) | Q(provider__name__icontains=word)
+            )
+        return queryset
+
+    def filter_health(self, queryset, name, value):
+        if "health_red" not in queryset.query.annotations:
+            queryset = with_health(queryset)
+        if value == Health.RED:
+            return queryset.filter(health_red=True)
+        if value == Health.AMBER:
+            return queryset.filter(health_red=False, health_amber=True)
+        return queryset.filter(health_red=False, health_amber=False)
+
+
+class TaskFilter(filters.FilterSet):
+    """Task board and task list: engagement, status, priority, assignee and free text."""
+
+    engagement = filters.ModelChoiceFilter(queryset=_visible_engagements, label=_("Engagement"))
+    status = filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
+    priority = filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    assignee = filters.ModelChoiceFilter(
+        queryset=_visible_team_members,
+        null_label=_("Unassigned"),
+        null_value="none",
+        label=_("Assignee"),
+        help_text=_("A team member id, or “none” for unassigned tasks."),
+    )
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Words in the title, or a task id.")
+    )
+
+    class Meta:
+        model = Task
+        fields = ["engagement", "status", "priority", "assignee", "q"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if value.lstrip("#").isdigit() and len(value) < 18:
+            return queryset.filter(Q(pk=int(value.lstrip("#"))) | Q(title__icontains=value))
+        for word in value.split()[:8]:
+            queryset = queryset.filter(title__icontains=word)
+        return queryset
