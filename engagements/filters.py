@@ -5,6 +5,7 @@ foreign-key filters (provider, engagement, assignee) come from the selectors, so
 object is an invalid choice, never a way to learn that it exists.
 """
 
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -14,8 +15,8 @@ from providers.selectors import providers_visible_to, team_members_visible_to
 from sla.choices import ClockState, KpiStatus, PeriodKind, Priority
 from sla.models import KpiSnapshot, TaskClock
 
-from .choices import CLOSED_TASK_STATUSES, EngagementStatus, TaskStatus
-from .models import Engagement, Task
+from .choices import CLOSED_TASK_STATUSES, EngagementStatus, ReviewOutcome, TaskEventKind, TaskStatus
+from .models import Client, Comment, Deliverable, Engagement, QualityReview, Task, TaskEvent, TimeEntry
 from .selectors import engagements_visible_to
 
 
@@ -151,3 +152,79 @@ class TaskFilter(filters.FilterSet):
         for word in value.split()[:8]:
             queryset = queryset.filter(title__icontains=word)
         return queryset
+
+
+class IdFilter(filters.NumberFilter):
+    """An integer id (another tenant's id simply matches nothing: the queryset is already scoped)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class TaskEventFilter(filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("Task"))
+    engagement = IdFilter(field_name="task__engagement_id", label=_("Engagement"))
+    kind = filters.MultipleChoiceFilter(choices=TaskEventKind.choices, label=_("Kind"))
+    to_status = filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("To status"))
+    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label=_("From"))
+    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label=_("Until"))
+
+    class Meta:
+        model = TaskEvent
+        fields = ["task", "engagement", "kind", "to_status", "occurred_after", "occurred_before"]
+
+
+class DeliverableFilter(filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("Task"))
+    engagement = IdFilter(field_name="task__engagement_id", label=_("Engagement"))
+
+    class Meta:
+        model = Deliverable
+        fields = ["task", "engagement"]
+
+
+class CommentFilter(filters.FilterSet):
+    engagement = IdFilter(field_name="engagement_id", label=_("Engagement"))
+    task = IdFilter(field_name="task_id", label=_("Task"))
+    engagement_level = filters.BooleanFilter(
+        field_name="task", lookup_expr="isnull", label=_("Only comments on the engagement itself")
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["engagement", "task", "engagement_level"]
+
+
+class QualityReviewFilter(filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("Task"))
+    engagement = IdFilter(field_name="task__engagement_id", label=_("Engagement"))
+    outcome = filters.ChoiceFilter(choices=ReviewOutcome.choices, label=_("Outcome"))
+
+    class Meta:
+        model = QualityReview
+        fields = ["task", "engagement", "outcome"]
+
+
+class TimeEntryFilter(filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("Task"))
+    engagement = IdFilter(field_name="task__engagement_id", label=_("Engagement"))
+    team_member = IdFilter(field_name="team_member_id", label=_("Team member"))
+    work_date_from = filters.DateFilter(field_name="work_date", lookup_expr="gte", label=_("From"))
+    work_date_until = filters.DateFilter(field_name="work_date", lookup_expr="lte", label=_("Until"))
+
+    class Meta:
+        model = TimeEntry
+        fields = ["task", "engagement", "team_member", "work_date_from", "work_date_until"]
+
+
+class ClientFilter(filters.FilterSet):
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name contains"))
+    country = filters.CharFilter(field_name="country", label=_("Country (ISO code)"))
+
+    class Meta:
+        model = Client
+        fields = ["q", "country"]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "guardian",
     "kpo.core",
@@ -183,13 +184,61 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "kpo.core.api.KpoAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "kpo.core.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "kpo.core.api.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    # Per user (session or token), per token, per anonymous address; "uploads" for deliverable files.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "kpo.core.throttling.UserRateThrottle",
+        "kpo.core.throttling.TokenRateThrottle",
+        "kpo.core.throttling.AnonRateThrottle",
+        "kpo.core.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("KPO_API_RATE_USER", "1200/min"),
+        "token": os.environ.get("KPO_API_RATE_TOKEN", "600/min"),
+        "anon": os.environ.get("KPO_API_RATE_ANON", "60/min"),
+        "uploads": os.environ.get("KPO_API_RATE_UPLOADS", "60/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KPO Desk API",
-    "DESCRIPTION": "Engagements, tasks, SLAs and recommendation reports of KPO Desk.",
+    "DESCRIPTION": (
+        "Engagements, tasks, SLAs and recommendation reports of KPO Desk. Authenticate with the browser "
+        "session or `Authorization: Token <key>` (create one at `POST /api/v1/me/token/`). Task writes "
+        "need `If-Match` with the task's ETag; errors carry a readable `detail` and a `code`."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per choice set, whatever field uses it (the same statuses appear in many components).
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "engagements.choices.TaskStatus",
+        "EngagementStatusEnum": "engagements.choices.EngagementStatus",
+        "TaskEventKindEnum": "engagements.choices.TaskEventKind",
+        "KpiStatusEnum": "sla.choices.KpiStatus",
+        "ClockStateEnum": "sla.choices.ClockState",
+        "ClockKindEnum": "sla.choices.ClockKind",
+        "PriorityEnum": "sla.choices.Priority",
+        "KpiEnum": "sla.choices.Kpi",
+        "ReportStatusEnum": "reports.choices.ReportStatus",
+        "RecommendationPriorityEnum": "reports.choices.RecommendationPriority",
+        "DeliveryStatusEnum": "kpo.events.choices.DeliveryStatus",
+        "EventTypeEnum": "kpo.events.choices.EventType",
+        "JobStatusEnum": "sla.choices.JobStatus",
+    },
 }
 
 # Celery: REDIS_URL absent means tasks run eagerly in-process (the embedded default).
@@ -239,7 +288,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpo.events.tasks.dispatch_pending_events",
         "schedule": 60.0,
     },
+    "retry-due-webhooks": {
+        # Webhook deliveries whose backoff is over, or whose enqueue or worker was lost, are sent again.
+        "task": "kpo.events.tasks.retry_due_webhooks",
+        "schedule": 30.0,
+    },
 }
+# Webhooks to loopback/private addresses (SSRF) are refused unless DEBUG or this flag is on.
+KPO_WEBHOOKS_ALLOW_PRIVATE = env_bool("KPO_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 
 LOGGING = {
     "version": 1,

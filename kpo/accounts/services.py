@@ -1,6 +1,8 @@
 """Writes for users, organisations and memberships."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from kpo.core.audit import audit_record
 from kpo.core.exceptions import ApplicationError
@@ -49,3 +51,14 @@ def membership_grant(
         if created:
             audit_record(actor=actor, action="membership.granted", obj=membership, changes={"role": role})
     return membership
+
+
+def token_rotate(*, user: User) -> Token:
+    """(Re)create the user's API token: the old key stops working at once. Audited (never the key)."""
+    if not user.is_active:
+        raise ApplicationError(_("An inactive account cannot hold an API token."))
+    with transaction.atomic():
+        replaced = Token.objects.filter(user=user).delete()[0] > 0
+        token = Token.objects.create(user=user)
+        audit_record(actor=user, action="api_token.rotated" if replaced else "api_token.created", obj=user)
+    return token
