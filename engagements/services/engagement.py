@@ -44,7 +44,12 @@ def engagement_create(
     actor: User | None = None,
     **fields,
 ) -> Engagement:
-    """Create an engagement and grant view access to both parties' organisation groups."""
+    """Create an engagement and grant view access to both parties' organisation groups.
+
+    Executive consultants (who own client relationships) and operators create engagements; the creating
+    executive is attached to it, so it is theirs to scope from the first moment."""
+    if actor is not None and not is_operator(actor) and Role.CONSULTANT_EXECUTIVE not in user_roles(actor):
+        raise PermissionDenied("Only an executive consultant may create an engagement.")
     with transaction.atomic():
         engagement = Engagement(
             client=client,
@@ -64,7 +69,42 @@ def engagement_create(
         audit_record(
             actor=actor, action="engagement.created", obj=engagement, changes={"status": engagement.status}
         )
+        if actor is not None and Role.CONSULTANT_EXECUTIVE in user_roles(actor):
+            engagement_attach_consultant(
+                engagement=engagement, user=actor, role=ConsultantRole.EXECUTIVE, actor=actor
+            )
     return engagement
+
+
+# The terms an executive may change after creation; the SLA goes through sla.services.engagement_set_sla.
+ENGAGEMENT_TERMS = (
+    "title",
+    "scope",
+    "expected_outcomes",
+    "start_date",
+    "end_date",
+    "budget",
+    "is_proof_of_concept",
+)
+
+
+def engagement_update_terms(*, engagement: Engagement, actor: User | None, **changes) -> Engagement:
+    """Change an engagement's terms (scope, dates, budget...); audited with the before and after values."""
+    unknown = set(changes) - set(ENGAGEMENT_TERMS)
+    if unknown:
+        raise ApplicationError(f"Not a term of an engagement: {', '.join(sorted(unknown))}.")
+    engagement_roles_may_change_terms(engagement=engagement, actor=actor)
+    with transaction.atomic():
+        locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
+        before = {field: getattr(locked, field) for field in changes}
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        changed = {f: (str(before[f]), str(v)) for f, v in changes.items() if before[f] != v}
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+            audit_record(actor=actor, action="engagement.terms_changed", obj=locked, changes=changed)
+    return locked
 
 
 def engagement_attach_consultant(

@@ -43,7 +43,11 @@ def task_create(
     at: datetime | None = None,
     **fields,
 ) -> Task:
-    """Create a draft task and its first event."""
+    """Create a draft task and its first event. The client side and the engagement's executive scope
+    tasks (the same people who release them); operators and system imports (no actor) too."""
+    creators = TASK_TRANSITIONS[TaskStatus.DRAFT][TaskStatus.READY]
+    if actor is not None and not is_operator(actor) and not engagement_roles(actor, engagement) & creators:
+        raise PermissionDenied("Only the client's staff or the engagement's executive may create tasks.")
     occurred_at = at or timezone.now()
     with transaction.atomic():
         task = Task(
