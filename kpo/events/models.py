@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import EventType
+from .choices import DeliveryStatus, EventType
 
 
 class DomainEvent(models.Model):
@@ -85,20 +85,77 @@ class Notification(models.Model):
 
 
 class WebhookSubscription(models.Model):
-    """An integration's URL subscribed to event types of the engagements its owner may see."""
+    """An organisation's integration: a URL that receives the chosen events of the engagements the
+    organisation may see, signed with a secret only the organisation knows."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=128, help_text="Shared secret for the HMAC-SHA256 signature.")
+    # After a rotation the old secret also signs for a grace period, so a receiver can switch without loss.
+    previous_secret = models.CharField(max_length=128, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     event_types = models.JSONField(default=list, help_text="Event types to deliver; empty means all.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["owner", "url"]
-        constraints = [models.UniqueConstraint(fields=["owner", "url"], name="webhook_unique_url_per_owner")]
+        ordering = ["organisation", "url", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "url"], name="webhook_unique_url_per_organisation"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.url} ({self.owner})"
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        """True when this subscription asked for this event type (an empty list asks for all)."""
+        return not self.event_types or event_type in self.event_types
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one subscription: created once at fan-out, retried until it succeeds or dies.
+
+    The row is the retry schedule: `next_attempt_at` survives a worker's death, and a beat sweep
+    enqueues whatever is due. A worker claims it with a conditional update before sending.
+    """
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(DomainEvent, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_once_per_event"),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="webhook_delivery_status_valid"
+            ),
+        ]
+        indexes = [
+            # The retry sweep: what is waiting, by when it is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due_idx",
+                condition=Q(status__in=["pending", "failed", "delivering"]),
+            ),
+            models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_log_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.subscription_id} ({self.status})"

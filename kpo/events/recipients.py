@@ -8,9 +8,11 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from engagements.choices import TaskStatus
 from kpo.accounts.choices import Role
+from kpo.accounts.models import Membership
 
 from .choices import EventType
 from .models import DomainEvent, Notification
@@ -194,3 +196,72 @@ def _kpi_notifications(event: DomainEvent) -> list[Notification]:
     return _notifications(
         event, recipients, title=title, body=body, url=payload.get("url", ""), email="digest"
     )
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+#
+# A subscription belongs to an organisation and hears about an engagement only when that organisation
+# may see it: the same guardian grants the selectors read (the client's and the provider's groups, the
+# consultants attached by name). On top of the grant, the selectors' finer rules hold for a provider:
+# a task is the client's until released (a draft, or one cancelled as a draft, is never sent), and
+# recommendation reports are written for the client, never shown to the provider.
+
+PROVIDER_HIDDEN_EVENTS = frozenset({EventType.REPORT_READY})
+
+
+def _task_released(task_id) -> bool:
+    from engagements.models import TaskEvent
+
+    return TaskEvent.objects.filter(task_id=task_id, kind="status", to_status=TaskStatus.READY).exists()
+
+
+def webhook_subscriptions_for(event: DomainEvent) -> list:
+    """The active subscriptions that may receive this event, by the rules above (a few queries)."""
+    from engagements.models import EngagementGroupObjectPermission, EngagementUserObjectPermission
+    from engagements.selectors import VIEW_ENGAGEMENT
+
+    from .models import WebhookSubscription
+
+    if event.engagement_id is None or event.event_type == EventType.WEBHOOK_PING:
+        return []
+    by_group = EngagementGroupObjectPermission.objects.filter(
+        content_object_id=event.engagement_id, permission__codename=VIEW_ENGAGEMENT
+    ).values("group_id")
+    attached_users = EngagementUserObjectPermission.objects.filter(
+        content_object_id=event.engagement_id, permission__codename=VIEW_ENGAGEMENT, user__is_active=True
+    ).values("user_id")
+    candidates = list(
+        WebhookSubscription.objects.filter(is_active=True)
+        .filter(
+            Q(organisation__group_id__in=by_group) | Q(organisation__memberships__user_id__in=attached_users)
+        )
+        .select_related("organisation")
+        .distinct()
+    )
+    if not candidates:
+        return []
+    # An organisation with a consultant attached by name sees the engagement as that consultant does.
+    attached_orgs = set(
+        Membership.objects.filter(user_id__in=attached_users).values_list("organisation_id", flat=True)
+    )
+    provider_org_id = event.engagement.provider.organisation_id
+    task_id = event.payload.get("task_id")
+    released: bool | None = None
+    chosen = []
+    for subscription in candidates:
+        if not subscription.wants(event.event_type):
+            continue
+        provider_view = (
+            subscription.organisation_id == provider_org_id
+            and subscription.organisation_id not in attached_orgs
+        )
+        if provider_view:
+            if event.event_type in PROVIDER_HIDDEN_EVENTS:
+                continue
+            if task_id is not None:
+                if released is None:
+                    released = _task_released(task_id)
+                if not released:
+                    continue
+        chosen.append(subscription)
+    return chosen
