@@ -167,3 +167,92 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
         return Client.objects.all()
     own = Q(organisation__memberships__user=user)
     return Client.objects.filter(Q(engagements__in=visible_engagement_ids(user)) | own).distinct()
+
+
+# --- the task board (appended for the board and task pages) -----------------------------------------
+
+# The board's columns, in the order work flows; cancelled tasks are reached through the status filter.
+BOARD_STATUSES = (
+    TaskStatus.DRAFT,
+    TaskStatus.READY,
+    TaskStatus.IN_PROGRESS,
+    TaskStatus.ON_HOLD,
+    TaskStatus.REWORK_REQUESTED,
+    TaskStatus.DELIVERED,
+    TaskStatus.ACCEPTED,
+)
+# Closed columns show the latest first; open ones the most urgent priority, then the oldest.
+_BOARD_ORDER_OPEN = ("priority", "created_at", "id")
+_BOARD_ORDER_CLOSED = ("-updated_at", "-id")
+
+
+def board_statuses_for(user: User) -> tuple[str, ...]:
+    """The status columns a user's board shows: the provider side never sees drafts, so no draft column."""
+    if _is_provider_side_only(user):
+        return tuple(s for s in BOARD_STATUSES if s != TaskStatus.DRAFT)
+    return BOARD_STATUSES
+
+
+def board_cards(tasks: QuerySet[Task], *, status: str, offset: int = 0, limit: int = 25) -> list[Task]:
+    """One page of one board column (tasks already scoped by `tasks_visible_to`), in one query."""
+    order = (
+        _BOARD_ORDER_CLOSED if status in (TaskStatus.ACCEPTED, TaskStatus.CANCELLED) else _BOARD_ORDER_OPEN
+    )
+    return list(
+        tasks.filter(status=status)
+        .select_related("engagement__client", "engagement__provider", "assignee")
+        .order_by(*order)[offset : offset + limit]
+    )
+
+
+def board_count(tasks: QuerySet[Task], *, status: str, cap: int) -> int:
+    """How many tasks a column holds, counted up to `cap` only (a bounded scan, however big the book)."""
+    return tasks.filter(status=status).order_by()[:cap].count()
+
+
+def engagement_roles_by_id(user: User, engagements) -> dict[int, frozenset[str]]:
+    """`engagement_roles` for many engagements in one query (the consultant links), for lists of cards.
+
+    Each engagement must have `client` and `provider` loaded (select_related)."""
+    engagements = list({e.pk: e for e in engagements}.values())
+    if not _authenticated(user) or not engagements:
+        return {e.pk: frozenset() for e in engagements}
+    roles = user_roles(user)
+    organisation = user_organisation(user)
+    links: dict[int, set[str]] = {}
+    for engagement_id, role in EngagementConsultant.objects.filter(
+        user=user, engagement_id__in=[e.pk for e in engagements]
+    ).values_list("engagement_id", "role"):
+        links.setdefault(engagement_id, set()).add(CONSULTANT_ROLE_BY_LINK[role])
+    result = {}
+    for engagement in engagements:
+        held: set[str] = set(links.get(engagement.pk, ()))
+        if organisation is not None:
+            if organisation.pk == engagement.client.organisation_id:
+                held |= roles & CLIENT_ROLES
+            if organisation.pk == engagement.provider.organisation_id:
+                held |= roles & PROVIDER_ROLES
+        result[engagement.pk] = frozenset(held)
+    return result
+
+
+def task_moves_given_roles(user: User, task: Task, roles: frozenset[str]) -> list[str]:
+    """The statuses `user` may move `task` to, given their roles on its engagement: the same rule as
+    `services.task.task_transitions_available` (which costs a query per task), without a query."""
+    from .choices import ASSIGNEE, TASK_TRANSITIONS
+
+    operator = is_operator(user)
+    moves = []
+    for to, allowed in TASK_TRANSITIONS.get(task.status, {}).items():
+        if (
+            operator
+            or roles & allowed
+            or (
+                ASSIGNEE in allowed
+                and Role.PROVIDER_ANALYST in roles
+                and task.assignee is not None
+                and task.assignee.user_id == user.pk
+            )
+        ):
+            moves.append(to)
+    return moves
