@@ -1,0 +1,124 @@
+"""Page speed over the 1M-task data set: the engagement list, the task board and the engagement detail.
+
+For each page, in one run: the server time of a full request through Django (middleware, view, template;
+the test client, so no network), p50 and p95 over repeated requests, and the time the same SQL takes run
+alone (every statement the page issued, replayed on a cursor and fetched), with the ratio and the query
+count. Goals (issue 4): within 3x of the page's own SQL, under 150 ms at p95, a constant number of queries.
+KPO_BENCH_TASKS scales the data set (default 1,000,000); KPO_BENCH_REPEAT the requests per page (30).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import postgres_available  # noqa: E402
+
+TASKS = int(os.environ.get("KPO_BENCH_TASKS", "1000000"))
+REPEAT = int(os.environ.get("KPO_BENCH_REPEAT", "30"))
+WARMUP = 3
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure_page(client, url: str) -> tuple[list[float], list[str], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(WARMUP):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    statements = [q["sql"] for q in captured.captured_queries]
+    samples = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - started)
+    return samples, statements, len(response.content)
+
+
+def measure_sql(statements: list[str]) -> list[float]:
+    """The page's statements alone: executed and fetched, nothing else (the floor the page stands on)."""
+    from django.db import connection
+
+    runnable = [
+        # A server-side cursor (`.iterator()`) is captured as its DECLARE: replay the query it declares.
+        re.sub(r'^DECLARE "[^"]+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR ', "", s)
+        for s in statements
+        if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    with connection.cursor() as cursor:
+        for sql in runnable:  # warm, as the page was
+            cursor.execute(sql)
+            if cursor.description:
+                cursor.fetchall()
+    samples = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql in runnable:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def main() -> None:
+    if not postgres_available():
+        print("bench_pages: PostgreSQL is not reachable on 127.0.0.1:5432; skipped")
+        return
+    from _dataset import bench_dataset
+
+    with bench_dataset("pages", tasks=TASKS) as world:
+        from django.test import Client
+        from django.urls import reverse
+
+        from engagements.models import Task
+
+        print(f"data set: {Task.objects.count():,} tasks over {len(world.engagements)} engagements")
+        first = world.engagements[0]
+        pages = [
+            ("engagement list", "consultant_executive", reverse("engagements:list")),
+            ("task board", "provider_manager", reverse("engagements:board")),
+            ("engagement detail", "client_staff", reverse("engagements:detail", args=[first.pk])),
+        ]
+        print(
+            f"{'page':<20} {'as':<22} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} "
+            f"{'ratio p50':>9} {'ratio p95':>9} {'queries':>7} {'KiB':>6}"
+        )
+        verdicts = []
+        for label, persona, url in pages:
+            client = Client()
+            client.force_login(world.users[persona])
+            page, statements, size = measure_page(client, url)
+            sql = measure_sql(statements)
+            p50, p95 = percentile(page, 0.5), percentile(page, 0.95)
+            s50, s95 = percentile(sql, 0.5), percentile(sql, 0.95)
+            print(
+                f"{label:<20} {persona:<22} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {s50 * 1000:8.1f} "
+                f"{s95 * 1000:8.1f} {p50 / s50:8.2f}x {p95 / s95:8.2f}x {len(statements):7d} {size / 1024:6.0f}"
+            )
+            verdicts.append((label, p95 < 0.150, p50 / s50 <= 3))
+            if os.environ.get("KPO_BENCH_SHOW_SQL"):
+                for statement in statements:
+                    print("    ", statement[:300])
+        for label, fast, near_floor in verdicts:
+            print(
+                f"goals, {label}: p95 < 150 ms {'met' if fast else 'NOT met'}; "
+                f"within 3x of its SQL {'met' if near_floor else 'NOT met'}"
+            )
+
+
+if __name__ == "__main__":
+    main()
