@@ -1,9 +1,11 @@
 """Recommendation reports: findings with evidence, recommendations with their rationale, rendered versions."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from kpo.core.models import TimeStampedModel
 
@@ -27,6 +29,17 @@ class RecommendationReport(TimeStampedModel):
     include_volume_appendix = models.BooleanField(default=True)
     include_quality_appendix = models.BooleanField(default=True)
     include_cost_appendix = models.BooleanField(default=True)
+    fx_rate = models.DecimalField(
+        "exchange rate",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Converts effort priced in another currency (the provider's rate card) into the engagement's "
+            "currency, e.g. 0.79 for USD to GBP. Without it, such effort is left out of the spend."
+        ),
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -45,6 +58,26 @@ class RecommendationReport(TimeStampedModel):
         return reverse("reports:detail", args=[self.pk])
 
 
+class ReportBranding(models.Model):
+    """How an engagement's reports look: accent colour and who they are prepared by and for."""
+
+    engagement = models.OneToOneField(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="report_branding"
+    )
+    accent_colour = models.CharField(
+        max_length=7,
+        default="#0b3d6b",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #0b3d6b."))],
+    )
+    prepared_by = models.CharField(max_length=150, blank=True, help_text=_("The consultancy's name."))
+    confidentiality = models.CharField(
+        max_length=200, blank=True, default="Confidential: prepared for the client named on the cover."
+    )
+
+    def __str__(self) -> str:
+        return f"Branding of {self.engagement}"
+
+
 class Finding(models.Model):
     """A conclusion with its evidence."""
 
@@ -53,7 +86,9 @@ class Finding(models.Model):
     title = models.CharField(max_length=200)
     evidence = models.TextField(help_text="Markdown: what was observed and where.")
     figure = models.JSONField(
-        null=True, blank=True, help_text="Optional figures pulled from engagement data."
+        null=True,
+        blank=True,
+        help_text='Optional figure pulled from engagement data, e.g. {"kind": "resolution_compliance"}.',
     )
 
     class Meta:
@@ -101,6 +136,14 @@ class ReportVersion(models.Model):
     page_count = models.PositiveIntegerField(default=0)
     render_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The document rendered (report text and appendix figures as they were when the render was asked
+    # for): content_sha256 is the SHA-256 of its canonical JSON, printed on the PDF's last page.
+    content = models.JSONField(default=dict, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the PDF bytes.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # A worker holds the render until then; past it a lost render may be claimed again.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -111,6 +154,12 @@ class ReportVersion(models.Model):
         ordering = ["report", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["report", "number"], name="reportversion_unique_number"),
+            # At most one render under way per report.
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(status__in=[ReportStatus.QUEUED, ReportStatus.RENDERING]),
+                name="reportversion_one_pending",
+            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="reportversion_number_positive"),
             # A ready version always has its file and hash.
             models.CheckConstraint(
@@ -119,5 +168,20 @@ class ReportVersion(models.Model):
             ),
         ]
 
+        indexes = [
+            models.Index(
+                fields=["lease_expires_at"],
+                name="reportversion_rendering_idx",
+                condition=Q(status=ReportStatus.RENDERING),
+            )
+        ]
+
     def __str__(self) -> str:
         return f"{self.report} v{self.number} ({self.status})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportStatus.READY
+
+    def get_pdf_url(self) -> str:
+        return reverse("reports:version-pdf", args=[self.report_id, self.number])

@@ -144,10 +144,12 @@ def kpi_chart_svg(
     value_format: str = "{:.1f}",
     target_label: str | None = None,
     higher_is_better: bool = True,
+    chart_id: str | None = None,
 ) -> SafeString:
     """A line chart of KPI values over months, the target drawn as a dashed line.
 
-    ``series`` is a list of ``Series(name, [(label, value-or-None), ...])`` (or ``(name, points)``
+    ``chart_id`` names the <title>/<desc> ids (default: a hash of the content); give one when the
+    same chart appears twice in a page. ``series`` is a list of ``Series(name, [(label, value-or-None), ...])`` (or ``(name, points)``
     pairs) sharing the same x labels (the first series' labels are used for the axis). ``y_range``
     fixes the axis (e.g. ``(0, 100)`` for percentages); otherwise it is fitted to the data and target.
     """
@@ -286,6 +288,7 @@ def bar_chart_svg(
     y_range: tuple[float, float] | None = None,
     colour: str = PALETTE[0],
     show_values: bool = True,
+    chart_id: str | None = None,
 ) -> SafeString:
     """A vertical bar chart of (label, value) pairs, optionally with a dashed target line."""
     return _bars(
@@ -303,6 +306,7 @@ def bar_chart_svg(
         colour=colour,
         show_values=show_values,
         gap_ratio=0.28,
+        chart_id=chart_id,
     )
 
 
@@ -332,6 +336,7 @@ def histogram_svg(
     unit: str = "",
     edge_format: str = "{:g}",
     colour: str = PALETTE[2],
+    chart_id: str | None = None,
 ) -> SafeString:
     """A histogram of ``values`` over the bins given by ``edges`` (the last bin is open-ended)."""
     counts = histogram_bins(values, edges)
@@ -357,6 +362,7 @@ def histogram_svg(
         colour=colour,
         show_values=True,
         gap_ratio=0.06,
+        chart_id=chart_id,
     )
 
 
@@ -376,6 +382,7 @@ def _bars(
     colour: str,
     show_values: bool,
     gap_ratio: float,
+    chart_id: str | None = None,
 ) -> SafeString:
     values = [v for _label, v in bars if v is not None]
     integer = value_format == "{:.0f}"
@@ -390,7 +397,7 @@ def _bars(
     if target is not None:
         summary += f"; {target_label}: {_fmt(target, value_format, unit)}"
     description = " ".join(filter(None, [description, summary + "."]))
-    chart_id = _chart_id(kind, tuple(bars), target, low, high, width, height, title)
+    chart_id = chart_id or _chart_id(kind, tuple(bars), target, low, high, width, height, title)
 
     left, right, top, bottom = 48.0, width - 12.0, 16.0, height - 26.0
     plot_w, plot_h = right - left, bottom - top
