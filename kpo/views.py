@@ -1,64 +1,185 @@
-"""Project-level pages: the role home page and the health check."""
+"""Project-level pages: the role dashboard and the health check.
+
+The dashboard is one page whose sections follow the viewer's roles (a user may hold several):
+client people see their engagements' SLA health, what awaits their review and recent breaches;
+provider managers see the clocks closest to breaching, the board in numbers and their team's load;
+consultants see their engagements, reports in progress and (brokers) the provider directory.
+Every list is read through the selectors and runs a fixed number of queries whatever the data size.
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Min, Q
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from engagements.choices import TaskStatus
-from engagements.selectors import engagement_list_for, task_list_for
-from kpo.accounts.choices import Role
+from engagements.choices import CLOSED_TASK_STATUSES, EngagementStatus, TaskStatus
+from engagements.selectors import task_list_for, tasks_visible_to
+from engagements.views.engagement import engagement_rows_for
+from kpo.accounts.choices import CLIENT_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
 from kpo.events.selectors import inbox_for
-from providers.selectors import candidates_visible_to, may_browse_directory, provider_directory_for
+from providers.selectors import candidates_visible_to, provider_directory_for, team_members_visible_to
+from reports.choices import ReportStatus
 from reports.selectors import report_list_for
+from sla.choices import TICKING_STATES, AlertLevel, ClockState
+from sla.models import SlaAlert
 from sla.sampling import sample_awaiting_review
 from sla.selectors import with_clocks
 
 OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
-HOME_LIST_SIZE = 25
+DASHBOARD_ENGAGEMENTS = 8
+DASHBOARD_TASKS = 10
+DASHBOARD_BREACHES = 6
+DASHBOARD_DIRECTORY = 6
+# The board's columns as the provider manager's summary shows them (drafts are the client's).
+BOARD_SUMMARY_STATUSES = [
+    TaskStatus.READY,
+    TaskStatus.IN_PROGRESS,
+    TaskStatus.ON_HOLD,
+    TaskStatus.REWORK_REQUESTED,
+    TaskStatus.DELIVERED,
+]
+
+
+def _task_stats(user) -> dict:
+    """Headline counts over the viewer's tasks, in one query."""
+    open_q = Q(status__in=OPEN_STATUSES)
+    return tasks_visible_to(user).aggregate(
+        open=Count("pk", filter=open_q, distinct=True),
+        awaiting=Count("pk", filter=Q(status=TaskStatus.DELIVERED), distinct=True),
+        unassigned=Count("pk", filter=open_q & Q(assignee__isnull=True), distinct=True),
+        at_risk=Count("pk", filter=open_q & Q(clocks__state=ClockState.AT_RISK), distinct=True),
+        breached=Count(
+            "pk",
+            filter=Q(clocks__state=ClockState.BREACHED) & ~Q(status__in=CLOSED_TASK_STATUSES),
+            distinct=True,
+        ),
+    )
+
+
+def _needs_attention(user, *, assigned_to_me: bool = False):
+    """Open tasks, the clock closest to breaching first (tasks without a ticking clock after, by priority)."""
+    tasks = task_list_for(user).select_related("engagement__provider", "engagement__client")
+    if assigned_to_me:
+        tasks = tasks.filter(assignee__user=user)
+    tasks = (
+        tasks.filter(status__in=OPEN_STATUSES)
+        .annotate(next_due=Min("clocks__due_at", filter=Q(clocks__state__in=TICKING_STATES)))
+        .order_by(F("next_due").asc(nulls_last=True), "priority", "created_at", "pk")
+    )
+    return list(with_clocks(tasks)[:DASHBOARD_TASKS])
+
+
+def _recent_breaches(user) -> list[SlaAlert]:
+    return list(
+        SlaAlert.objects.filter(level=AlertLevel.BREACHED, task__in=tasks_visible_to(user).values("pk"))
+        .select_related("task__engagement__provider")
+        .order_by("-raised_at", "-pk")[:DASHBOARD_BREACHES]
+    )
+
+
+def _team_workload(user, organisation) -> list:
+    """The provider's active team members with their open, at-risk and breached task counts, busiest first."""
+    members = team_members_visible_to(user).filter(provider__organisation=organisation, is_active=True)
+    open_q = Q(tasks__status__in=OPEN_STATUSES)
+    rows = list(
+        members.annotate(
+            open_count=Count("tasks", filter=open_q, distinct=True),
+            at_risk_count=Count(
+                "tasks", filter=open_q & Q(tasks__clocks__state=ClockState.AT_RISK), distinct=True
+            ),
+            breached_count=Count(
+                "tasks", filter=open_q & Q(tasks__clocks__state=ClockState.BREACHED), distinct=True
+            ),
+        ).order_by("-open_count", "full_name")[:12]
+    )
+    busiest = max((m.open_count for m in rows), default=0)
+    for member in rows:
+        member.load_max = max(busiest, 1)
+    return rows
+
+
+def _board_summary(user) -> list[dict]:
+    counts = dict(
+        tasks_visible_to(user)
+        .filter(status__in=BOARD_SUMMARY_STATUSES)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        {"status": status, "label": TaskStatus(status).label, "count": counts.get(status, 0)}
+        for status in BOARD_SUMMARY_STATUSES
+    ]
 
 
 @login_required
 def home(request):
-    """What this user may see, by role: a plain list of their world (the full interface comes later)."""
+    """The dashboard of the viewer's roles."""
     user = request.user
     roles = user_roles(user)
-    engagements = engagement_list_for(user).annotate(
-        open_task_count=Count("tasks", filter=Q(tasks__status__in=OPEN_STATUSES)),
-        awaiting_review_count=Count("tasks", filter=Q(tasks__status=TaskStatus.DELIVERED)),
+    operator = is_operator(user)
+    organisation = user_organisation(user)
+    is_client = bool(roles & CLIENT_ROLES)
+    is_manager = Role.PROVIDER_MANAGER in roles
+    is_provider_analyst = Role.PROVIDER_ANALYST in roles and not is_manager
+    is_consultant = bool(
+        roles
+        & {
+            Role.CONSULTANT_EXECUTIVE,
+            Role.CONSULTANT_ANALYST,
+            Role.CONSULTANT_BROKER,
+            Role.CONSULTANT_RECRUITER,
+        }
     )
+
+    engagements = engagement_rows_for(user)
     context = {
-        "roles": sorted(Role(r).label for r in roles),
-        "organisation": user_organisation(user),
-        "is_operator": is_operator(user),
-        "engagements": engagements[:HOME_LIST_SIZE],
+        "roles": sorted(str(Role(r).label) for r in roles),
+        "organisation": organisation,
+        "is_operator": operator,
+        "is_client": is_client,
+        "is_manager": is_manager,
+        "is_provider_analyst": is_provider_analyst,
+        "is_consultant": is_consultant,
+        "engagements": list(engagements[:DASHBOARD_ENGAGEMENTS]),
         "engagement_total": engagements.count(),
         "notifications": list(inbox_for(user)[:5]),
+        "active_status": EngagementStatus.ACTIVE,
     }
-    if roles & {Role.CLIENT_SME, Role.CLIENT_ADMIN}:
-        context["sample_queue"] = list(sample_awaiting_review(user)[:HOME_LIST_SIZE])
+    if is_client or is_manager or is_provider_analyst or operator:
+        context["stats"] = _task_stats(user)
+    if is_client:
         context["awaiting_review"] = list(
-            with_clocks(task_list_for(user).filter(status=TaskStatus.DELIVERED))[:HOME_LIST_SIZE]
+            with_clocks(
+                task_list_for(user)
+                .select_related("engagement__provider")
+                .filter(status=TaskStatus.DELIVERED)
+                .order_by("updated_at", "pk")
+            )[:DASHBOARD_TASKS]
         )
-    if roles & {Role.PROVIDER_MANAGER, Role.PROVIDER_ANALYST} or is_operator(user):
-        context["open_tasks"] = list(
-            with_clocks(task_list_for(user))
-            .filter(status__in=OPEN_STATUSES)
-            .order_by("priority", "updated_at")[:HOME_LIST_SIZE]
+    if roles & {Role.CLIENT_SME, Role.CLIENT_ADMIN} or operator:
+        context["sample_queue"] = list(sample_awaiting_review(user)[:DASHBOARD_TASKS])
+    if is_client or is_manager or operator:
+        context["breaches"] = _recent_breaches(user)
+    if is_manager or is_provider_analyst or operator:
+        context["attention"] = _needs_attention(user, assigned_to_me=is_provider_analyst)
+    if is_manager:
+        context["board_summary"] = _board_summary(user)
+        if organisation is not None:
+            context["workload"] = _team_workload(user, organisation)
+    if roles & {Role.CONSULTANT_ANALYST, Role.CONSULTANT_EXECUTIVE} or operator:
+        context["reports"] = list(
+            report_list_for(user).exclude(status=ReportStatus.READY)[:DASHBOARD_ENGAGEMENTS]
         )
-    if roles & {Role.CONSULTANT_ANALYST, Role.CONSULTANT_EXECUTIVE} or is_operator(user):
-        context["reports"] = list(report_list_for(user)[:HOME_LIST_SIZE])
-    if may_browse_directory(user):
-        context["providers"] = list(provider_directory_for(user)[:HOME_LIST_SIZE])
-    if Role.CONSULTANT_RECRUITER in roles or Role.PROVIDER_MANAGER in roles:
+    if Role.CONSULTANT_BROKER in roles:
+        context["providers"] = list(provider_directory_for(user)[:DASHBOARD_DIRECTORY])
+    if Role.CONSULTANT_RECRUITER in roles:
         context["candidates"] = list(
-            candidates_visible_to(user)
-            .select_related("provider")
-            .order_by("stage", "full_name")[:HOME_LIST_SIZE]
+            candidates_visible_to(user).select_related("provider").order_by("stage", "full_name")[:10]
         )
-    return render(request, "home.html", context)
+    return render(request, "dashboard/home.html", context)
 
 
 def healthz(request):

@@ -1,58 +1,292 @@
-"""Engagement pages: thin, permission-scoped through the selectors (another tenant's id is a 404)."""
+"""Engagement pages: thin, permission-scoped through the selectors (another tenant's id is a 404).
+
+Both pages run a fixed number of queries whatever the number of tasks, events or reports: lists are
+paginated or capped, related rows come with select_related / prefetch, counts are aggregates.
+"""
+
+from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kpo.core.charts import Series, kpi_chart_svg
 from kpo.core.exceptions import ApplicationError
+from kpo.core.htmx import is_htmx, render_partial_or_page
+from kpo.core.models import AuditLog
 from reports.selectors import reports_visible_to
-from sla.sampling import sampling_overview
-from sla.selectors import engagement_kpi_months, latest_clock_job, with_clocks
+from sla.choices import Kpi, PeriodKind
+from sla.models import KpiSnapshot
+from sla.selectors import latest_clock_job, with_clocks
 
+from ..choices import TaskStatus
+from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
 from ..models import EngagementConsultant
 from ..selectors import (
     comments_visible_to,
-    engagement_roles,
+    engagement_list_for,
     engagements_visible_to,
+    reviews_visible_to,
+    task_events_visible_to,
     task_list_for,
     tasks_visible_to,
+    time_entries_visible_to,
 )
 from ..services import comment_add
 
-TASKS_PER_PAGE = 50
+TASKS_PER_PAGE = 20
+ENGAGEMENTS_PER_PAGE = 25
+ACTIVITY_ITEMS = 25
+CHART_MONTHS = 12
+OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
+CHARTED_KPIS = (Kpi.RESPONSE_COMPLIANCE, Kpi.RESOLUTION_COMPLIANCE, Kpi.ACCURACY)
+
+
+def engagement_rows_for(user):
+    """The viewer's engagements for a list: SLA health and open / awaiting-review counts, in one query."""
+    return with_health(engagement_list_for(user)).annotate(
+        open_task_count=Count("tasks", filter=Q(tasks__status__in=OPEN_STATUSES), distinct=True),
+        awaiting_review_count=Count("tasks", filter=Q(tasks__status=TaskStatus.DELIVERED), distinct=True),
+    )
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+@login_required
+def engagement_list(request):
+    """Search and filter the viewer's engagements (EngagementFilter), 25 a page; htmx swaps the results."""
+    engagement_filter = EngagementFilter(
+        request.GET or None, queryset=engagement_rows_for(request.user), request=request
+    )
+    status = 200
+    if engagement_filter.is_bound and not engagement_filter.is_valid():
+        # An unknown choice (e.g. another tenant's provider id) is a form error and an empty list.
+        engagements = engagement_filter.queryset.none()
+        status = 400
+    else:
+        engagements = engagement_filter.qs
+    page = Paginator(engagements, ENGAGEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    active_filters = [
+        name
+        for name in ("q", "status", "provider", "service_line", "health")
+        if request.GET.get(name, "").strip()
+    ]
+    context = {
+        "filter": engagement_filter,
+        "form": engagement_filter.form,
+        "page": page,
+        "engagements": page.object_list,
+        "active_filters": active_filters,
+    }
+    return render_partial_or_page(
+        request,
+        "engagements/engagement_list.html",
+        "engagements/_engagement_results.html",
+        context,
+        status=status,
+    )
+
+
+# --- the detail --------------------------------------------------------------------------------
+
+
+def _visible_engagement(user, pk: int):
+    """The engagement if the user may see it (else 404), with its health and task counts in one query.
+
+    The counts go through the task selector, so a provider never counts the client's drafts."""
+    visible_tasks = tasks_visible_to(user).values("pk")
+    return get_object_or_404(
+        with_health(engagements_visible_to(user))
+        .select_related("client", "provider", "service_line", "sla__calendar")
+        .annotate(
+            open_task_count=Count(
+                "tasks", filter=Q(tasks__status__in=OPEN_STATUSES, tasks__in=visible_tasks), distinct=True
+            ),
+            awaiting_review_count=Count(
+                "tasks", filter=Q(tasks__status=TaskStatus.DELIVERED, tasks__in=visible_tasks), distinct=True
+            ),
+        ),
+        pk=pk,
+    )
+
+
+def _month_label(day: date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "M Y")
+
+
+def kpi_chart(engagement, snapshots: list[KpiSnapshot], kpi_targets: dict) -> str | None:
+    """The compliance KPIs over the months as a server-rendered SVG line chart (None without snapshots)."""
+    months = sorted({s.period_start for s in snapshots})
+    if not months:
+        return None
+    by_key = {(s.kpi, s.period_start): s for s in snapshots}
+    series = []
+    for kpi in CHARTED_KPIS:
+        points = []
+        for month in months:
+            snapshot = by_key.get((kpi, month))
+            value = snapshot.value if snapshot is not None else None
+            points.append((_month_label(month), float(value) * 100 if value is not None else None))
+        series.append(Series(str(Kpi(kpi).label), points))
+    target = kpi_targets.get(Kpi.RESOLUTION_COMPLIANCE)
+    values = [v for s in series for _label, v in s.points if v is not None]
+    low = min([*values, float(target) * 100 if target is not None else 100.0, 100.0])
+    return kpi_chart_svg(
+        series,
+        target=float(target) * 100 if target is not None else None,
+        target_label=_("On-time target"),
+        y_range=(max(0.0, (low // 10) * 10 - 10), 100.0),
+        unit="%",
+        width=720,
+        height=260,
+        title=_("SLA compliance by month: %(engagement)s") % {"engagement": engagement.title},
+        description=_("Monthly response compliance, on-time resolution and sampled accuracy, in percent."),
+    )
+
+
+def _spend(user, engagement) -> dict:
+    """Effort logged on the engagement's (visible) tasks, priced at each entry's rate-card snapshot, per
+    currency, against the budget. Amounts in another currency than the budget's are shown apart and never
+    converted (no exchange rate is agreed on the engagement; a report states the one it uses)."""
+    amount = ExpressionWrapper(
+        F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=18, decimal_places=4)
+    )
+    rows = list(
+        time_entries_visible_to(user)
+        .filter(task__engagement=engagement)
+        .order_by()
+        .values("currency")
+        .annotate(total_hours=Sum("hours"), total_amount=Sum(amount))
+        .order_by("currency")
+    )
+    by_currency = [
+        {
+            "currency": row["currency"],
+            "hours": row["total_hours"] or Decimal("0"),
+            "amount": (row["total_amount"] or Decimal("0")).quantize(Decimal("0.01")),
+        }
+        for row in rows
+    ]
+    same = next((row for row in by_currency if row["currency"] == engagement.currency), None)
+    spent = same["amount"] if same else Decimal("0.00")
+    hours = sum((row["hours"] for row in by_currency), start=Decimal("0"))
+    budget = engagement.budget or Decimal("0")
+    in_house = None
+    client = engagement.client
+    if same and client.currency == engagement.currency and client.in_house_hourly_cost:
+        in_house = (same["hours"] * client.in_house_hourly_cost).quantize(Decimal("0.01"))
+    return {
+        "hours": hours,
+        "spent": spent,
+        "budget": budget,
+        "comparable": same is not None or not by_currency,
+        "other_currencies": [row for row in by_currency if row["currency"] != engagement.currency],
+        "remaining": budget - spent,
+        "percent": int(round(100 * spent / budget)) if budget else None,
+        "over": bool(budget) and spent > budget,
+        "in_house": in_house,
+        "savings": (in_house - spent) if in_house is not None else None,
+    }
+
+
+def _activity(user, engagement) -> list[dict]:
+    """Task events, comments and audit entries of the engagement, newest first, capped: three queries."""
+    items = []
+    for event in (
+        task_events_visible_to(user)
+        .filter(task__engagement=engagement)
+        .select_related("task", "actor")
+        .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
+    ):
+        items.append({"kind": "event", "at": event.occurred_at, "event": event})
+    for comment in (
+        comments_visible_to(user)
+        .filter(engagement=engagement)
+        .select_related("author", "task")
+        .order_by("-created_at", "-id")[:ACTIVITY_ITEMS]
+    ):
+        items.append({"kind": "comment", "at": comment.created_at, "comment": comment})
+    audits = (
+        # The engagement's own audit trail (terms, SLA, consultants, recomputes); task changes are
+        # already in the event history above.
+        AuditLog.objects.filter(object_type="engagements.engagement", object_id=str(engagement.pk))
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
+    )
+    for entry in audits:
+        items.append({"kind": "audit", "at": entry.occurred_at, "audit": entry})
+    items.sort(key=lambda item: item["at"], reverse=True)
+    return items[:ACTIVITY_ITEMS]
 
 
 @login_required
 def engagement_detail(request, pk: int):
-    engagement = get_object_or_404(
-        engagements_visible_to(request.user).select_related(
-            "client", "provider", "service_line", "sla__calendar"
-        ),
-        pk=pk,
-    )
+    user = request.user
+    engagement = _visible_engagement(user, pk)
     tasks = with_clocks(
-        task_list_for(request.user).filter(engagement=engagement).order_by("-updated_at", "-id")
+        task_list_for(user)
+        .filter(engagement=engagement)
+        .select_related("engagement__provider")
+        .order_by("-updated_at", "-id")
     )
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    if is_htmx(request):
+        # The task pager swaps only the task card: nothing else is read.
+        return render_partial_or_page(
+            request,
+            "engagements/engagement_detail.html",
+            "engagements/_engagement_tasks.html",
+            {"engagement": engagement, "page": page, "tasks": page.object_list},
+        )
+    snapshots = list(
+        KpiSnapshot.objects.filter(engagement=engagement, period_kind=PeriodKind.MONTH).order_by(
+            "-period_start", "kpi"
+        )[: CHART_MONTHS * len(Kpi)]
+    )
+    latest_month = snapshots[0].period_start if snapshots else None
+    # Each snapshot stores the target it was measured against: the latest month's are the ones in force.
+    kpi_targets = {s.kpi: s.target for s in snapshots if s.period_start == latest_month}
+    order = {kpi: i for i, kpi in enumerate(Kpi.values)}
     context = {
         "engagement": engagement,
-        "roles": engagement_roles(request.user, engagement),
-        "consultants": EngagementConsultant.objects.filter(engagement=engagement).select_related("user"),
-        "sla_targets": engagement.sla.targets.all() if engagement.sla else [],
+        "consultants": EngagementConsultant.objects.filter(engagement=engagement)
+        .select_related("user")
+        .order_by("role", "user__full_name"),
+        "sla_targets": list(engagement.sla.targets.all()) if engagement.sla else [],
+        "kpi_targets": kpi_targets,
         "page": page,
-        "reports": reports_visible_to(request.user).filter(engagement=engagement).select_related("author"),
-        "comments": comments_visible_to(request.user)
-        .filter(engagement=engagement, task__isnull=True)
-        .select_related("author")
-        .order_by("-created_at")[:20],
+        "tasks": page.object_list,
+        "kpi_chart": kpi_chart(engagement, snapshots, kpi_targets),
+        "latest_month": latest_month,
+        "latest_kpis": sorted(
+            (s for s in snapshots if s.period_start == latest_month), key=lambda s: order.get(s.kpi, 99)
+        ),
+        "reviews": list(
+            reviews_visible_to(user)
+            .filter(task__engagement=engagement)
+            .select_related("task", "reviewer")
+            .order_by("-reviewed_at")[:8]
+        ),
+        "reports": list(
+            reports_visible_to(user)
+            .filter(engagement=engagement)
+            .select_related("author")
+            .order_by("-updated_at")
+        ),
+        "spend": _spend(user, engagement),
+        "activity": _activity(user, engagement),
         "comment_form": CommentForm(),
         "clock_job": latest_clock_job(engagement),
-        "kpi_months": engagement_kpi_months(engagement),
-        "sampling": sampling_overview(engagement) if engagement.sla_id else None,
     }
     return render(request, "engagements/engagement_detail.html", context)
 
@@ -65,13 +299,13 @@ def comment_create(request, pk: int):
     if request.POST.get("task"):
         task_id = request.POST["task"].strip()
         if not task_id.isascii() or not task_id.isdigit():
-            return HttpResponseBadRequest("The task must be given by its number.")
+            return HttpResponseBadRequest(_("The task must be given by its number."))
         task = get_object_or_404(tasks_visible_to(request.user), pk=int(task_id), engagement=engagement)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
             comment_add(engagement=engagement, author=request.user, body=form.cleaned_data["body"], task=task)
-            messages.success(request, "Comment posted.")
+            messages.success(request, _("Comment posted."))
         except ApplicationError as error:
             messages.error(request, error.message)
     else:

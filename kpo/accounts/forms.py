@@ -19,3 +19,35 @@ class EmailAuthenticationForm(AuthenticationForm):
                 code="demo_password_disabled",
             )
         return super().clean()
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    zones = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    )
+    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
+
+
+class ProfileForm(forms.Form):
+    """The viewer's own preferences: the zone times are shown in and the interface language."""
+
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("An IANA zone such as Europe/Paris or Asia/Kolkata. Every time is shown in it."),
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    def clean_time_zone(self) -> str:
+        from .models import validate_time_zone
+
+        value = self.cleaned_data["time_zone"].strip()
+        validate_time_zone(value)
+        return value
+
+    @staticmethod
+    def zone_choices() -> list[tuple[str, str]]:
+        return _zone_choices()

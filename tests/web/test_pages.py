@@ -8,7 +8,7 @@ from engagements.services import task_transition
 from providers.choices import CandidateSource, CandidateStage
 from providers.models import Candidate
 from reports.choices import ReportStatus
-from reports.models import RecommendationReport
+from reports.models import RecommendationReport, ReportVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -195,6 +195,10 @@ def test_reports_are_hidden_from_the_provider_and_drafts_from_the_client(world, 
         period_start="2026-04-01",
         period_end="2026-06-30",
         status=ReportStatus.READY,
+    )
+    # The client sees a report once a rendered (ready) version of it is published.
+    ReportVersion.objects.create(
+        report=ready, number=1, status=ReportStatus.READY, content_sha256="0" * 64, file="reports/q2.pdf"
     )
     expectations = {
         "consultant_analyst": {draft: 200, ready: 200},
