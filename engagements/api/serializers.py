@@ -272,6 +272,9 @@ class TaskPrioritySerializer(StrictSerializer):
 
 class TaskEventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    from_status = serializers.ChoiceField(
+        choices=TaskStatus.choices, allow_blank=True, read_only=True, help_text=_("Empty on the first event.")
+    )
 
     class Meta:
         model = TaskEvent
@@ -299,6 +302,7 @@ class TaskEventSerializer(serializers.ModelSerializer):
 
 
 class DeliverableSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True, help_text=_("The link delivered, or empty for a file."))
     uploaded_by = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField(help_text=_("Where to fetch the file (files only)."))
 

@@ -285,8 +285,8 @@ class KpoAutoSchema(AutoSchema):
         codes = ["401", "429"]
         if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
             codes.append("400")
-        if self.method != "GET" or "{" in self.path:
-            codes += ["403", "404"]
+        if self.method != "GET" or "{" in self.path or self._is_list_view():
+            codes += ["403", "404"]  # a list's 404: a page number past the end
         if self.method != "GET":
             codes += list(getattr(self.view, "schema_error_codes", []))
         return codes

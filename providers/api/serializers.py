@@ -36,6 +36,7 @@ class RateCardSerializer(serializers.ModelSerializer):
 
 
 class ProviderSerializer(serializers.ModelSerializer):
+    website = serializers.CharField(read_only=True, help_text="The provider's site, or empty.")
     service_lines = ServiceLineSerializer(many=True, read_only=True)
     certifications = CertificationSerializer(many=True, read_only=True)
 

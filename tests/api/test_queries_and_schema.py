@@ -46,7 +46,9 @@ def grow(world, operator, n: int) -> None:
         advance_task(task, TaskStatus.IN_PROGRESS, actor=operator)
         deliverable_add(task=task, actor=operator, url=f"https://example.com/{i}")
         comment_add(engagement=world.engagement_ap, author=operator, body=f"note {i}", task=task)
-        time_entry_log(task=task, team_member=world.analyst_member, work_date="2025-06-02", hours=1, actor=operator)
+        time_entry_log(
+            task=task, team_member=world.analyst_member, work_date="2025-06-02", hours=1, actor=operator
+        )
         recompute_task_clocks(task.pk)
 
 
@@ -99,7 +101,9 @@ def test_schema_is_valid_without_warnings():
                 continue
             where = f"{method.upper()} {path}"
             assert operation.get("summary") or operation.get("description"), f"{where} is undocumented"
-            assert any(code.startswith("2") for code in operation["responses"]), f"{where}: no success response"
+            assert any(code.startswith("2") for code in operation["responses"]), (
+                f"{where}: no success response"
+            )
             for code, response in operation["responses"].items():
                 content = response.get("content", {})
                 # Examples: checked on this module's resources (reports and events are documented by their owners).
