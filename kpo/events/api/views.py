@@ -280,12 +280,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @action(detail=True, methods=["post"], filter_backends=[])
     def resend(self, request, pk=None):
         delivery = self.get_object()
-        try:
-            webhook_delivery_resend(delivery=delivery, actor=request.user)
-        except ApplicationError as error:
-            if error.status_code == 400:
-                error.status_code = 409  # in flight: a conflict with the delivery's state
-            raise
+        webhook_delivery_resend(delivery=delivery, actor=request.user)  # in flight: 409
         delivery = self.get_queryset().get(pk=delivery.pk)
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 

@@ -13,6 +13,7 @@ from .notifications import EMAIL_BATCH, email_digests_send, notification_mark_re
 from .outbox import event_dispatch, event_publish, event_record_failure
 from .webhooks import (
     ROTATION_GRACE,
+    DeliveryInFlight,
     webhook_delivery_resend,
     webhook_fan_out,
     webhook_secret_generate,
@@ -24,6 +25,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "DeliveryInFlight",
     "EMAIL_BATCH",
     "MAX_ATTEMPTS",
     "ROTATION_GRACE",

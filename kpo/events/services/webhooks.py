@@ -25,6 +25,12 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 ROTATION_GRACE = timedelta(hours=24)
 
 
+class DeliveryInFlight(ApplicationError):
+    """The delivery is being sent right now; a re-send must wait for its outcome."""
+
+    status_code = 409
+
+
 def webhook_secret_generate() -> str:
     """A fresh 256-bit secret, made on the server only."""
     return SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -208,7 +214,7 @@ def webhook_delivery_resend(*, delivery: WebhookDelivery, actor) -> WebhookDeliv
     with transaction.atomic():
         locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status == DeliveryStatus.DELIVERING:
-            raise ApplicationError(_("This delivery is being sent right now; wait for its outcome."))
+            raise DeliveryInFlight(_("This delivery is being sent right now; wait for its outcome."))
         previous = locked.status
         locked.status = DeliveryStatus.PENDING
         locked.attempts = 0

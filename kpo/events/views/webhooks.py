@@ -173,18 +173,18 @@ def webhook_deliveries(request, pk: int):
 def webhook_delivery_resend_view(request, pk: int):
     _require_manager(request)
     delivery = get_object_or_404(delivery_list_for(request.user), pk=pk)
-    error = ""
+    error, status = "", 200
     try:
         delivery = webhook_delivery_resend(delivery=delivery, actor=request.user)
-    except ApplicationError as refusal:
-        error = refusal.message
+    except ApplicationError as refusal:  # e.g. an attempt in flight (409)
+        error, status = refusal.message, refusal.status_code
     if getattr(request, "htmx", False):
         delivery = delivery_list_for(request.user).get(pk=delivery.pk)
         return render(
             request,
             "events/_delivery_row.html",
             {"delivery": delivery, "row_error": error},
-            status=409 if error else 200,
+            status=status,
         )
     if error:
         messages.error(request, error)
