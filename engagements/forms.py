@@ -127,6 +127,9 @@ class AssignForm(forms.Form):
     def __init__(self, *args, team_members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = team_members
+        self.fields["assignee"].label_from_instance = lambda member: (
+            f"{member.full_name} · {member.get_role_display()}"
+        )
 
 
 class PriorityForm(forms.Form):

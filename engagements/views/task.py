@@ -24,7 +24,7 @@ from kpo.core.exceptions import ApplicationError, StaleVersion
 from providers.models import TeamMember
 from sla.selectors import headline_clocks, task_clock_timelines, task_clock_views
 
-from ..choices import TASK_TRANSITIONS, TaskStatus
+from ..choices import CLOSED_TASK_STATUSES, TASK_TRANSITIONS, TaskStatus
 from ..filters import TaskFilter
 from ..forms import (
     AssignForm,
@@ -59,6 +59,8 @@ from ..services.deliverable import ACCEPTED_TYPES_TEXT, DELIVERABLE_STATUSES
 # A column shows this many cards, then "n more"; counting stops at the cap ("1000+"), so a provider
 # with a million tasks costs the board a bounded scan per column, not a count of the whole book.
 CARDS_PER_COLUMN = 20
+# Closed work is history: its column starts short so the open columns stay in view.
+CARDS_PER_CLOSED_COLUMN = 5
 COUNT_CAP = 1000
 
 _CLIENT_SIDE = frozenset({Role.CLIENT_STAFF, Role.CLIENT_SME, Role.CLIENT_ADMIN, Role.CONSULTANT_EXECUTIVE})
@@ -124,6 +126,8 @@ def _decorate_cards(user, cards: list) -> None:
     roles = engagement_roles_by_id(user, [card.engagement for card in cards])
     for card in cards:
         card.board_clock = clocks.get(card.pk)
+        remaining = card.board_clock.remaining_seconds if card.board_clock else None
+        card.board_over = -remaining if remaining is not None and remaining < 0 else 0
         card.board_moves = [
             TaskStatus(s) for s in task_moves_given_roles(user, card, roles[card.engagement_id])
         ]
@@ -145,7 +149,8 @@ def _board_columns(request, filterset: TaskFilter) -> tuple[list[Column], bool]:
         offset = _offset(request.GET.get("offset"))
     columns = []
     for status in statuses:
-        cards = board_cards(tasks, status=status, offset=offset, limit=CARDS_PER_COLUMN)
+        limit = CARDS_PER_COLUMN if single or status not in CLOSED_TASK_STATUSES else CARDS_PER_CLOSED_COLUMN
+        cards = board_cards(tasks, status=status, offset=offset, limit=limit)
         columns.append(
             Column(TaskStatus(status), cards, board_count(tasks, status=status, cap=COUNT_CAP), offset)
         )
@@ -262,6 +267,10 @@ def task_move(request, pk: int):
     fresh = _reload_card(request.user, pk)
     if fresh is None:  # e.g. a cancelled draft is no longer visible to whoever could see it
         raise Http404
+    if error and form.is_valid() and form.cleaned_data["version"] != fresh.version:
+        # Refused from an out-of-date card (e.g. the move is no longer legal because someone else moved
+        # the task): the useful explanation is the change the person has not seen yet.
+        stale, status_code = True, StaleVersion.status_code
     if stale:
         error = _(
             "Someone else changed this task while your board was open: it is now “%(status)s” "
