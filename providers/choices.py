@@ -33,3 +33,24 @@ class CandidateStage(models.TextChoices):
     OFFERED = "offered", _("Offered")
     HIRED = "hired", _("Hired")
     REJECTED = "rejected", _("Rejected")
+
+
+# The recruiting pipeline as data: the stages a candidate may move to from each stage. Any open stage
+# may be rejected, and a rejection may be reopened (back to sourced). Hired is reached only through
+# providers.services.candidate_hire, from offered, because a hire also creates the team member.
+CANDIDATE_MOVES: dict[str, tuple[str, ...]] = {
+    CandidateStage.SOURCED: (CandidateStage.SCREENED, CandidateStage.REJECTED),
+    CandidateStage.SCREENED: (CandidateStage.INTERVIEWED, CandidateStage.REJECTED),
+    CandidateStage.INTERVIEWED: (CandidateStage.OFFERED, CandidateStage.REJECTED),
+    CandidateStage.OFFERED: (CandidateStage.REJECTED,),
+    CandidateStage.REJECTED: (CandidateStage.SOURCED,),
+    CandidateStage.HIRED: (),
+}
+# Where a hire comes from (candidate_hire), and the stages still in the pipeline.
+CANDIDATE_HIRE_FROM = CandidateStage.OFFERED
+CANDIDATE_OPEN_STAGES = (
+    CandidateStage.SOURCED,
+    CandidateStage.SCREENED,
+    CandidateStage.INTERVIEWED,
+    CandidateStage.OFFERED,
+)
