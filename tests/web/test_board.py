@@ -353,3 +353,19 @@ def test_board_query_count_is_constant(world, client, personas, django_assert_ma
 # Session, user, memberships, nav and notifications; per column a page of cards and a capped count
 # (6 columns for a provider); the cards' clocks, calendars and consultant links; the filter's choices.
 BOARD_QUERY_BUDGET = 35
+
+
+def test_a_move_that_became_illegal_because_someone_moved_the_card_says_so(
+    world, client, provider_manager, personas
+):
+    task = world.task_ap_ready
+    seen = task.version
+    task_transition(task=task, to=TaskStatus.IN_PROGRESS, actor=personas["operator"], version=seen)
+    client.force_login(provider_manager)
+    # The card still offered "In progress"; from "In progress" that move is no longer legal.
+    response = _move(client, task, TaskStatus.IN_PROGRESS, version=seen)
+    assert response.status_code == 412
+    body = response.content.decode()
+    assert "Someone else changed this task" in body and "it is now “In progress”" in body
+    task.refresh_from_db()
+    assert task.version == seen + 1
