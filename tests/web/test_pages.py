@@ -1,5 +1,7 @@
 """The pages each persona may open, and the 404s they get for another tenant's objects."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -8,6 +10,7 @@ from engagements.services import task_transition
 from providers.choices import CandidateSource, CandidateStage
 from providers.models import Candidate
 from reports.choices import ReportStatus
+from reports.document import content_sha256, report_document
 from reports.models import RecommendationReport, ReportVersion
 
 pytestmark = pytest.mark.django_db
@@ -192,13 +195,19 @@ def test_reports_are_hidden_from_the_provider_and_drafts_from_the_client(world, 
         engagement=world.engagement_ap,
         author=personas["consultant_analyst"],
         title="Q2 final",
-        period_start="2026-04-01",
-        period_end="2026-06-30",
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 6, 30),
         status=ReportStatus.READY,
     )
     # The client sees a report once a rendered (ready) version of it is published.
+    document = report_document(ready)
     ReportVersion.objects.create(
-        report=ready, number=1, status=ReportStatus.READY, content_sha256="0" * 64, file="reports/q2.pdf"
+        report=ready,
+        number=1,
+        status=ReportStatus.READY,
+        content=document,
+        content_sha256=content_sha256(document),
+        file="reports/q2.pdf",
     )
     expectations = {
         "consultant_analyst": {draft: 200, ready: 200},
