@@ -2,10 +2,13 @@
 the seeded world, with a bounded number of examples each. No 5xx; every response conforms to the schema."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -69,11 +72,26 @@ def test_api_conforms_to_its_schema(world, personas, client, settings_override, 
             case.call_and_validate(headers={"Authorization": f"Token {key}"}, checks=CHECKS)
 
         try:
-            exercise()
+            with keep_the_test_connection():
+                exercise()
         except Exception as error:  # collect every operation's failure, then report them all
             failures.append(f"{operation.method.upper()} {operation.path}: {str(error)[:1500]}")
     assert operations >= 30
     assert not failures, "\n\n".join(failures)
+
+
+@contextmanager
+def keep_the_test_connection():
+    """The WSGI app fires request_started/finished, whose close_old_connections would close the test's
+    connection (it is inside the test transaction); Django's own test client unhooks it the same way
+    (and hooks it back after each of its requests, so this wraps only the Schemathesis calls)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
