@@ -189,6 +189,7 @@ def test_deliveries_are_scoped_filtered_and_resendable(
         api(client_admin).get(DELIVERIES, {"subscription": delivery_a.subscription_id}).json()["count"] == 1
     )
     assert api(client_admin).get(DELIVERIES, {"status": "nonsense"}).status_code == 400
+    assert api(client_admin).get(DELIVERIES, {"subscription": 10**30}).status_code == 400
     for name in ("provider_manager", "other_provider_manager", "consultant_executive"):
         assert api(personas[name]).get(DELIVERIES).json()["results"] == [], name
         assert api(personas[name]).get(f"{DELIVERIES}{delivery_a.pk}/").status_code == 404, name
@@ -241,7 +242,8 @@ def test_mark_read_by_ids_ignores_others_and_all_marks_everything(api, client_st
 
 
 @pytest.mark.parametrize(
-    "payload", [{}, {"ids": []}, {"ids": ["x"]}, {"all": True, "ids": [1]}, {"every": True}]
+    "payload",
+    [{}, {"ids": []}, {"ids": ["x"]}, {"ids": [10**30]}, {"all": True, "ids": [1]}, {"every": True}],
 )
 def test_mark_read_refuses_unclear_input(api, client_staff, payload):
     assert api(client_staff).post(f"{NOTIFICATIONS}read/", payload, format="json").status_code == 400

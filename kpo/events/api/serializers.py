@@ -6,6 +6,7 @@ from rest_framework import serializers
 from kpo.core.api import StrictSerializer
 
 from ..choices import WEBHOOK_EVENT_CHOICES
+from ..filters import BIGINT_MAX
 from ..models import Notification, WebhookDelivery, WebhookSubscription
 
 
@@ -98,7 +99,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationReadInputSerializer(StrictSerializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
         required=False,
         max_length=1000,
         help_text=_("Notifications to mark read (others' ids are ignored)."),

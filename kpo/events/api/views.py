@@ -10,6 +10,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kpo.core.api import KpoAutoSchema
 from kpo.core.exceptions import ApplicationError
 
 from ..filters import NotificationFilter, WebhookDeliveryFilter
@@ -100,6 +101,14 @@ NOTIFICATION_EXAMPLE = {
 }
 
 
+class ManagersOnlySchema(KpoAutoSchema):
+    """Documents the 403 that a member without the manager role gets, on the lists too."""
+
+    def _error_codes(self) -> list[str]:
+        codes = super()._error_codes()
+        return codes if "403" in codes else [*codes, "403"]
+
+
 class MayManageWebhooks(permissions.BasePermission):
     """An organisation's admin or manager (or an operator); other members get 403."""
 
@@ -176,6 +185,7 @@ class WebhookSubscriptionViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [permissions.IsAuthenticated, MayManageWebhooks]
+    schema = ManagersOnlySchema()
     serializer_class = WebhookSubscriptionSerializer
     lookup_value_regex = ID
     filter_backends: list = []
@@ -257,6 +267,7 @@ class WebhookSubscriptionViewSet(
 )
 class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated, MayManageWebhooks]
+    schema = ManagersOnlySchema()
     serializer_class = WebhookDeliverySerializer
     filterset_class = WebhookDeliveryFilter
     lookup_value_regex = ID
