@@ -1,6 +1,7 @@
 """Layout helpers: which navigation a user's roles call for, and which section is current."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from kpo.accounts.choices import CLIENT_ROLES, CONSULTANT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
@@ -37,18 +38,15 @@ def _initials(user) -> str:
 
 @register.simple_tag(takes_context=True)
 def nav_current(context, *names: str) -> str:
-    """'page' when the current route is one of `names` ("namespace:" matches a whole namespace),
-    for aria-current; empty otherwise."""
+    """` aria-current="page"` when the current route is one of `names` ("namespace:" matches a whole
+    namespace), nothing otherwise: the link of the section the user is in."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     if match is None:
         return ""
-    full = match.view_name
     for name in names:
-        if name.endswith(":") and match.namespace == name[:-1]:
-            return "page"
-        if name == full:
-            return "page"
+        if (name.endswith(":") and match.namespace == name[:-1]) or name == match.view_name:
+            return mark_safe(' aria-current="page"')  # noqa: S308 - a constant
     return ""
 
 
