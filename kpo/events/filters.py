@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from .choices import WEBHOOK_EVENT_CHOICES, DeliveryStatus, EventType
 from .models import Notification, WebhookDelivery
 
-
 BIGINT_MAX = 2**63 - 1
 
 

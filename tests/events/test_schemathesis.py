@@ -77,6 +77,6 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def unthrottled(settings):
-    rates = {name: None for name in settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})}
+    rates = dict.fromkeys(settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}))
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     return settings
