@@ -155,6 +155,21 @@ STORAGES = {
         )
     },
 }
+# S3-compatible storage for uploads and rendered reports when KPO_S3_BUCKET is set (pip install '.[s3]');
+# credentials come from the usual AWS_* variables or the instance role.
+if os.environ.get("KPO_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["KPO_S3_BUCKET"],
+            "endpoint_url": os.environ.get("KPO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("KPO_S3_REGION") or None,
+            "location": os.environ.get("KPO_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 # Uploads: deliverables and resumes are capped; larger files are refused with a form error.
 KPO_MAX_UPLOAD_BYTES = int(os.environ.get("KPO_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 
@@ -288,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         # The outbox sweep: events whose on_commit enqueue was lost (broker down) are sent again.
         "task": "kpo.events.tasks.dispatch_pending_events",
         "schedule": 60.0,
+    },
+    "recover-report-renders": {
+        # Report renders whose worker died (lease expired) or whose enqueue was lost run again, or fail.
+        "task": "reports.tasks.recover_report_renders",
+        "schedule": 120.0,
     },
     "retry-due-webhooks": {
         # Webhook deliveries whose backoff is over, or whose enqueue or worker was lost, are sent again.

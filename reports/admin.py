@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Finding, Recommendation, RecommendationReport, ReportVersion
+from .models import Finding, Recommendation, RecommendationReport, ReportBranding, ReportVersion
 
 
 class FindingInline(admin.StackedInline):
@@ -22,11 +22,14 @@ class ReportVersionInline(admin.TabularInline):
         "number",
         "status",
         "content_sha256",
+        "file_sha256",
         "file",
         "file_size",
         "page_count",
         "render_ms",
         "error",
+        "attempts",
+        "lease_expires_at",
         "created_by",
         "created_at",
         "finished_at",
@@ -44,3 +47,9 @@ class RecommendationReportAdmin(admin.ModelAdmin):
     list_select_related = ("engagement", "author")
     raw_id_fields = ("engagement", "author")
     inlines = [FindingInline, RecommendationInline, ReportVersionInline]
+
+
+@admin.register(ReportBranding)
+class ReportBrandingAdmin(admin.ModelAdmin):
+    list_display = ("engagement", "prepared_by", "accent_colour")
+    raw_id_fields = ("engagement",)

@@ -8,6 +8,7 @@ with no <img>, so a report cannot make the renderer reach out anywhere.
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 import re
 import time
@@ -90,6 +91,30 @@ def _month_label(label: str) -> str:
 
 
 # --- charts from the document ---------------------------------------------------------------------
+
+_SVG_TITLE = re.compile(r'<title id="[^"]*-title">(.*?)</title>', re.S)
+_SVG_DESC = re.compile(r'<desc id="[^"]*-desc">(.*?)</desc>', re.S)
+
+
+def chart_image(svg: str) -> SafeString:
+    """A chart as an <img> of its SVG (a data: URI), alt text from its <title> and <desc>.
+
+    WeasyPrint draws an SVG image with its own light SVG renderer and caches it by URI, instead of
+    parsing, styling and laying out every circle and label as part of the HTML: several times faster
+    on a report with a chart per section. The browser preview shows the same image.
+    """
+    if not svg:
+        return mark_safe("")
+    title = _SVG_TITLE.search(svg)
+    desc = _SVG_DESC.search(svg)
+    # Both are already HTML-escaped by kpo.core.charts, so they are safe inside the attribute.
+    alt = ". ".join(part.group(1) for part in (title, desc) if part)
+    size = re.search(r'width="(\d+)" height="(\d+)"', svg)
+    dimensions = f' width="{size.group(1)}" height="{size.group(2)}"' if size else ""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return mark_safe(  # noqa: S308 - alt is escaped text, data is base64
+        f'<img class="chart" src="{SVG_DATA_PREFIX}{data}" alt="{alt}"{dimensions}>'
+    )
 
 
 def _kpi(document: dict, kpi: str) -> dict | None:
@@ -207,7 +232,7 @@ def report_context(document: dict, meta: RenderMeta) -> dict:
         {
             **finding,
             "evidence_html": markdown_html(finding["evidence"]),
-            "figure_svg": FIGURES[finding["figure"]](document, f"-f{finding['number']}")
+            "figure_svg": chart_image(FIGURES[finding["figure"]](document, f"-f{finding['number']}"))
             if finding["figure"] in FIGURES
             else "",
         }
@@ -244,7 +269,9 @@ def report_context(document: dict, meta: RenderMeta) -> dict:
                     }
                     for m in entry["months"]
                 ],
-                "chart": kpi_chart(document, entry["kpi"], height=180, place="-appendix"),
+                "chart": chart_image(
+                    kpi_chart(document, entry["kpi"], width=340, height=190, place="-appendix")
+                ),
             }
         )
     cost = data["cost"]
@@ -284,15 +311,20 @@ def report_context(document: dict, meta: RenderMeta) -> dict:
             for value, label in RecommendationPriority.choices
         ],
         "kpi_rows": kpi_rows,
+        # The KPI table runs down the months (one row a month), so a long period spans pages cleanly.
+        "kpi_months": [
+            {"label": _month_label(label), "cells": [row["months"][index] for row in kpi_rows]}
+            for index, label in enumerate(data["months"])
+        ],
         "months": [_month_label(m) for m in data["months"]],
         "volume_rows": [{**row, "month": _month_label(row["month"])} for row in data["volume"]],
-        "volume_chart": volume_chart(document),
-        "turnaround_chart": turnaround_chart(document),
+        "volume_chart": chart_image(volume_chart(document)),
+        "turnaround_chart": chart_image(turnaround_chart(document)),
         "turnaround_rows": data["turnaround"]["by_priority"],
         "quality_rows": [{**row, "month": _month_label(row["month"])} for row in data["quality"]["months"]],
         "quality_total": sum(row["reviews"] for row in data["quality"]["months"]),
         "defects": data["quality"]["defects"],
-        "accuracy_chart": accuracy_chart(document),
+        "accuracy_chart": chart_image(accuracy_chart(document)),
         "cost_rows": [
             {
                 "month": _month_label(row["month"]),
@@ -313,13 +345,22 @@ def report_context(document: dict, meta: RenderMeta) -> dict:
             "savings_display": money(cost["savings"], cost["in_house_currency"]),
             "savings_share_display": percent(cost["savings_share"]),
         },
-        "spend_chart": spend_chart(document),
+        "spend_chart": chart_image(spend_chart(document)),
     }
+
+
+# Whitespace before a block-level tag never renders; dropping it spares WeasyPrint thousands of
+# anonymous text boxes (about a tenth of a long report's render time). Inline tags are left alone.
+_BLOCK_GAP = re.compile(
+    r">\s+<(?=/?(?:html|head|body|meta|title|link|section|nav|article|figure|div|p|h[1-6]|ul|ol|li|dl|dt|dd"
+    r"|table|thead|tbody|tfoot|tr|td|th|blockquote|pre|hr)[\s>/])"
+)
 
 
 def render_html(document: dict, meta: RenderMeta | None = None) -> str:
     """The report's HTML: what the browser preview shows and WeasyPrint prints."""
-    return render_to_string("pdf/report.html", report_context(document, meta or RenderMeta()))
+    html = render_to_string("pdf/report.html", report_context(document, meta or RenderMeta()))
+    return _BLOCK_GAP.sub("><", html)
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -335,6 +376,7 @@ def _static_file(relative: str) -> tuple[bytes, str]:
     return path.read_bytes(), mime_type
 
 
+SVG_DATA_PREFIX = "data:image/svg+xml;base64,"
 HEX_COLOUR = re.compile(r"[0-9a-fA-F]{6}")
 
 
@@ -355,6 +397,13 @@ def brand_css_url(accent: str) -> str:
 def static_url_fetcher(url: str, timeout: int = 10, ssl_context=None) -> dict:
     """Serve the app's static files (and the branding stylesheet) to WeasyPrint; refuse every other URL."""
     prefix = RENDER_ORIGIN + settings.STATIC_URL
+    if url.startswith(SVG_DATA_PREFIX):
+        # Our own charts, inlined as data: URIs (nothing is fetched).
+        return {
+            "string": base64.b64decode(url[len(SVG_DATA_PREFIX) :]),
+            "mime_type": "image/svg+xml",
+            "redirected_url": url,
+        }
     parts = urlsplit(url)
     if url.startswith(RENDER_ORIGIN + "/") and parts.path == reverse("reports:brand-css"):
         accent = parse_qs(parts.query).get("accent", [DEFAULT_ACCENT])[0]
@@ -370,8 +419,21 @@ def static_url_fetcher(url: str, timeout: int = 10, ssl_context=None) -> dict:
     return {"string": content, "mime_type": mime_type, "redirected_url": url}
 
 
-# Images WeasyPrint decoded, shared by every render of this process.
-_IMAGE_CACHE: dict = {}
+class BoundedCache(dict):
+    """WeasyPrint's image cache, shared by every render of the process, keeping the newest entries."""
+
+    def __init__(self, maxsize: int):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        while len(self) > self.maxsize:
+            del self[next(iter(self))]
+
+
+# Decoded images (our charts, keyed by their data: URI): the same chart in a re-render is drawn once.
+_IMAGE_CACHE = BoundedCache(maxsize=256)
 
 
 @dataclass(frozen=True)

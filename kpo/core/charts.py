@@ -28,6 +28,8 @@ TEXT_COLOUR = "#1f2937"
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 Point = tuple[str, float | None]
+# Above this many points a line chart marks only the points that missed the target.
+MAX_MARKED_POINTS = 18
 
 
 @dataclass(frozen=True)
@@ -234,10 +236,14 @@ def kpi_chart_svg(
                     f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
                     f'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>'
                 )
+        # Long series keep only the markers that matter (missed target): a readable line, fewer nodes.
+        all_markers = len(s.points) <= MAX_MARKED_POINTS
         for index, (label, value) in enumerate(s.points):
             if value is None:
                 continue
             missed = target is not None and (value < target if higher_is_better else value > target)
+            if not (all_markers or missed):
+                continue
             fill = "#ffffff" if missed else colour
             parts.append(
                 f'<circle cx="{_num(to_x(index))}" cy="{_num(to_y(value))}" r="3.5" fill="{fill}" '
