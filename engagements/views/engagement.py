@@ -60,11 +60,23 @@ def engagement_rows_for(user):
 # --- the list ----------------------------------------------------------------------------------
 
 
+def _filled(query):
+    """The query without its empty fields: a filter form submitted with "any" everywhere filters nothing."""
+    filled = query.copy()
+    for key in list(filled):
+        values = [value for value in filled.getlist(key) if value.strip()]
+        if values:
+            filled.setlist(key, values)
+        else:
+            del filled[key]
+    return filled
+
+
 @login_required
 def engagement_list(request):
     """Search and filter the viewer's engagements (EngagementFilter), 25 a page; htmx swaps the results."""
     engagement_filter = EngagementFilter(
-        request.GET or None, queryset=engagement_rows_for(request.user), request=request
+        _filled(request.GET) or None, queryset=engagement_rows_for(request.user), request=request
     )
     status = 200
     if engagement_filter.is_bound and not engagement_filter.is_valid():

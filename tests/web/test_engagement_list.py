@@ -80,6 +80,13 @@ def test_status_and_service_line_filters(world, client, client_staff):
     assert "Contract review" in body and world.engagement_ap.title not in body
 
 
+def test_a_form_submitted_with_every_filter_empty_filters_nothing(world, client, client_staff):
+    client.force_login(client_staff)
+    body = _body(client, q="", status="", provider="", service_line="", health="", page="")
+    assert world.engagement_ap.title in body and world.engagement_aq.title in body
+    assert "filtered" not in body
+
+
 def test_provider_filter_and_another_tenants_provider_is_refused(world, client, personas):
     client.force_login(personas["client_staff"])
     body = _body(client, provider=world.provider_q.pk)
