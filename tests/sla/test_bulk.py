@@ -5,10 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engagements.choices import TASK_TRANSITIONS, TaskStatus
+from engagements.models import TaskEvent
 from engagements.services import task_transition
 from sla.bulk import (
     CLOCK_COLUMNS,
@@ -21,6 +23,7 @@ from sla.bulk import (
     clocks_recompute_tasks,
     compute_clock_arrays,
 )
+from sla.bulk.postgres import is_dense
 from sla.calendar import Schedule
 from sla.clocks import Budgets, StatusEvent, compute_clocks
 from sla.models import TaskClock
@@ -114,8 +117,18 @@ def test_vectorised_clocks_equal_the_per_task_rules(seed, zone, rework, now_offs
             assert as_instant(got.at_risk[i]) == want.at_risk_at, (kind, history)
 
 
-@pytest.mark.django_db
-def test_bulk_recompute_stores_what_the_per_task_recompute_stores(world, operator):
+FIELDS = ["task_id", "kind", *(c for c in CLOCK_COLUMNS if c != "computed_at")]
+
+
+def stored(task_ids=None):
+    clocks = TaskClock.objects.order_by("task_id", "kind")
+    if task_ids is not None:
+        clocks = clocks.filter(task_id__in=task_ids)
+    return list(clocks.values_list(*FIELDS))
+
+
+def make_history_tasks(world, operator, count=30):
+    """`count` tasks of one SLA engagement, each walked through a random history."""
     sla = SLAFactory(
         name="Bulk SLA", calendar=world.provider_p.default_calendar, effective_from=date(2025, 1, 1)
     )
@@ -129,7 +142,7 @@ def test_bulk_recompute_stores_what_the_per_task_recompute_stores(world, operato
     )
     rng = random.Random(7)
     tasks = []
-    for number in range(30):
+    for number in range(count):
         history = random_history(rng, steps=rng.randrange(1, 9))
         task = make_task(
             engagement=engagement,
@@ -141,18 +154,85 @@ def test_bulk_recompute_stores_what_the_per_task_recompute_stores(world, operato
         for at, status in history[1:]:
             task_transition(task=task, to=status, actor=operator, version=task.version, at=at)
         tasks.append(task)
-    now = datetime(2026, 5, 1, tzinfo=UTC)
+    return tasks
+
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+
+# Which tasks of the 30 a batch holds: all (one id range), every other (a range with gaps) and a few far
+# apart (sparse): the three ways the PostgreSQL path selects a batch's rows.
+SELECTIONS = {
+    "all": lambda tasks: tasks,
+    "every_other": lambda tasks: tasks[::2],
+    "scattered": lambda tasks: [tasks[0], tasks[13], tasks[-1]],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selection", sorted(SELECTIONS))
+def test_bulk_recompute_stores_what_the_per_task_recompute_stores(world, operator, selection):
+    tasks = make_history_tasks(world, operator)
     for task in tasks:
-        task_clocks_recompute(task_id=task.pk, now=now)
-    fields = ["task_id", "kind", *(c for c in CLOCK_COLUMNS if c != "computed_at")]
-    per_task = list(TaskClock.objects.order_by("task_id", "kind").values_list(*fields))
+        task_clocks_recompute(task_id=task.pk, now=NOW)
+    chosen = [t.pk for t in SELECTIONS[selection](tasks)]
+    assert is_dense(np.array(chosen)) == (selection != "scattered")
+    per_task = stored(chosen)
+    TaskClock.objects.filter(task_id__in=chosen).delete()
+    written = clocks_recompute_tasks(chosen, now=NOW)
+    assert written == len(chosen) * 3
+    assert stored(chosen) == per_task
+    # Again over existing, equal rows: nothing to write (PostgreSQL diffs) or an upsert, never a duplicate.
+    clocks_recompute_tasks(chosen, now=NOW)
+    assert stored(chosen) == per_task
+    # A stored clock that differs (tampered with here) is put right; the others are left as they are.
+    victim = chosen[-1]
+    TaskClock.objects.filter(task_id=victim).update(elapsed_seconds=12345, state="breached")
+    clocks_recompute_tasks(chosen, now=NOW)
+    assert stored(chosen) == per_task
+
+
+@pytest.mark.django_db
+def test_bulk_recompute_of_unsorted_repeated_ids_and_a_task_without_history(world, operator):
+    tasks = make_history_tasks(world, operator, count=6)
+    lone = tasks[2]
+    TaskEvent.objects.filter(task=lone).delete()  # a legacy task with no recorded events
+    for task in tasks:
+        task_clocks_recompute(task_id=task.pk, now=NOW)
+    per_task = stored()
     TaskClock.objects.all().delete()
-    written = clocks_recompute_tasks([t.pk for t in tasks], now=now)
-    assert written == 30 * 3
-    assert list(TaskClock.objects.order_by("task_id", "kind").values_list(*fields)) == per_task
-    # And again over existing rows: an upsert, never a duplicate.
-    clocks_recompute_tasks([t.pk for t in tasks], now=now)
-    assert list(TaskClock.objects.order_by("task_id", "kind").values_list(*fields)) == per_task
+    ids = [t.pk for t in tasks]
+    clocks_recompute_tasks([*reversed(ids), ids[0], 10**9], now=NOW)  # an unknown id is skipped
+    assert stored() == per_task
+    assert set(TaskClock.objects.filter(task=lone).values_list("state", flat=True)) == {"not_applicable"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_recompute_outside_a_transaction_reads_on_a_second_connection(world, operator, monkeypatch):
+    """Called in autocommit (a worker), PostgreSQL reads tasks and stored clocks on a second connection
+    meanwhile; the result is the same as the per-task path's."""
+    import sla.bulk.postgres as pg
+
+    tasks = make_history_tasks(world, operator, count=12)
+    for task in tasks:
+        task_clocks_recompute(task_id=task.pk, now=NOW)
+    per_task = stored()
+    submitted = []
+    original = pg._Elsewhere.submit
+    monkeypatch.setattr(pg._Elsewhere, "submit", lambda self, *a: submitted.append(a) or original(self, *a))
+    TaskClock.objects.filter(task__in=tasks[::3]).delete()
+    TaskClock.objects.filter(task=tasks[1], kind="response").update(paused_seconds=99)
+    ids = [t.pk for t in tasks]
+    written = clocks_recompute_tasks(ids, now=NOW)
+    assert stored() == per_task
+    if connection.vendor == "postgresql":
+        assert len(submitted) == 2  # the task rows and the stored clocks, elsewhere
+        assert written == 4 * 3 + 1  # only the missing and the changed clocks were written
+        assert clocks_recompute_tasks(ids, now=NOW) == 0
+        sparse = [ids[0], ids[-1]]
+        assert not pg.is_dense(np.array(sparse))
+        TaskClock.objects.filter(task_id__in=sparse, kind="response").update(elapsed_seconds=4242)
+        assert clocks_recompute_tasks(sparse, now=NOW) == 2
+        assert stored() == per_task
 
 
 @pytest.mark.django_db
@@ -164,8 +244,8 @@ def test_a_task_moving_during_a_bulk_batch_is_measured_again_afterwards(
     task = world.task_ap_ready
     original = bulk._load_events
 
-    def load_then_someone_moves_the_task(task_ids):
-        events = original(task_ids)  # the batch has read the old history...
+    def load_then_someone_moves_the_task(task_ids, *reads):
+        events = original(task_ids, *reads)  # the batch has read the old history...
         # ...meanwhile a transition commits and its worker stores the newer clock (simulated in line)...
         with monkeypatch.context() as patch:
             patch.setattr("engagements.services.task._recompute_clocks_on_commit", lambda task_id: None)
