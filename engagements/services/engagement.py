@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from kpo.accounts.choices import Role
@@ -49,7 +50,7 @@ def engagement_create(
     Executive consultants (who own client relationships) and operators create engagements; the creating
     executive is attached to it, so it is theirs to scope from the first moment."""
     if actor is not None and not is_operator(actor) and Role.CONSULTANT_EXECUTIVE not in user_roles(actor):
-        raise PermissionDenied("Only an executive consultant may create an engagement.")
+        raise PermissionDenied(_("Only an executive consultant may create an engagement."))
     with transaction.atomic():
         engagement = Engagement(
             client=client,
@@ -92,7 +93,9 @@ def engagement_update_terms(*, engagement: Engagement, actor: User | None, **cha
     """Change an engagement's terms (scope, dates, budget...); audited with the before and after values."""
     unknown = set(changes) - set(ENGAGEMENT_TERMS)
     if unknown:
-        raise ApplicationError(f"Not a term of an engagement: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("Not a term of an engagement: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     engagement_roles_may_change_terms(engagement=engagement, actor=actor)
     with transaction.atomic():
         locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
@@ -113,10 +116,13 @@ def engagement_attach_consultant(
     """Attach a consultant in one capacity; they must hold that consultant role. Grants view access
     (and change access for executives, who own the engagement's terms)."""
     if role not in ConsultantRole.values:
-        raise ApplicationError(f"Unknown consultant role {role!r}.")
+        raise ApplicationError(_("Unknown consultant role %(role)r.") % {"role": role})
     required = {v: k for k, v in CONSULTANT_LINK_BY_ROLE.items()}[role]
     if required not in user_roles(user):
-        raise ApplicationError(f"{user} is not a consultant of kind “{ConsultantRole(role).label}”.")
+        raise ApplicationError(
+            _("%(user)s is not a consultant of kind “%(kind)s”.")
+            % {"user": user, "kind": ConsultantRole(role).label}
+        )
     with transaction.atomic():
         link, created = EngagementConsultant.objects.get_or_create(
             engagement=engagement, user=user, role=role
@@ -138,7 +144,7 @@ def engagement_detach_consultant(
     *, engagement: Engagement, user: User, role: str, actor: User | None = None
 ) -> None:
     with transaction.atomic():
-        deleted, _ = EngagementConsultant.objects.filter(engagement=engagement, user=user, role=role).delete()
+        deleted, _by_model = EngagementConsultant.objects.filter(engagement=engagement, user=user, role=role).delete()
         if not EngagementConsultant.objects.filter(engagement=engagement, user=user).exists():
             remove_perm(VIEW_ENGAGEMENT, user, engagement)
             remove_perm("change_engagement", user, engagement)
@@ -156,12 +162,12 @@ def engagement_roles_may_change_terms(*, engagement: Engagement, actor: User | N
     if actor is None or is_operator(actor):
         return
     if Role.CONSULTANT_EXECUTIVE not in engagement_roles(actor, engagement):
-        raise PermissionDenied("Only the engagement's executive consultant may change its terms.")
+        raise PermissionDenied(_("Only the engagement's executive consultant may change its terms."))
 
 
 def engagement_set_status(*, engagement: Engagement, status: str, actor: User | None = None) -> Engagement:
     if status not in EngagementStatus.values:
-        raise ApplicationError(f"Unknown engagement status {status!r}.")
+        raise ApplicationError(_("Unknown engagement status %(status)r.") % {"status": status})
     with transaction.atomic():
         previous = engagement.status
         engagement.status = status

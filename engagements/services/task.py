@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kpo.accounts.choices import Role
 from kpo.accounts.models import User
@@ -47,7 +48,7 @@ def task_create(
     tasks (the same people who release them); operators and system imports (no actor) too."""
     creators = TASK_TRANSITIONS[TaskStatus.DRAFT][TaskStatus.READY]
     if actor is not None and not is_operator(actor) and not engagement_roles(actor, engagement) & creators:
-        raise PermissionDenied("Only the client's staff or the engagement's executive may create tasks.")
+        raise PermissionDenied(_("Only the client's staff or the engagement's executive may create tasks."))
     occurred_at = at or timezone.now()
     with transaction.atomic():
         task = Task(
@@ -57,7 +58,7 @@ def task_create(
         task.save()
         if at is not None:
             if occurred_at > timezone.now() + FUTURE_TOLERANCE:
-                raise ApplicationError("A task cannot be created in the future.")
+                raise ApplicationError(_("A task cannot be created in the future."))
             Task.objects.filter(pk=task.pk).update(created_at=occurred_at, updated_at=occurred_at)
             task.created_at = task.updated_at = occurred_at
         TaskEvent.objects.create(
@@ -87,8 +88,11 @@ def _require_version(locked: Task, version: int) -> None:
     """Refuse a write made from an out-of-date copy of the task (optimistic concurrency)."""
     if version != locked.version:
         raise StaleVersion(
-            f"This task changed since you loaded it (you had version {version}, it is now "
-            f"version {locked.version}). Reload it and try again.",
+            _(
+                "This task changed since you loaded it (you had version %(version)s, it is now "
+                "version %(current)s). Reload it and try again."
+            )
+            % {"version": version, "current": locked.version},
             extra={"current_version": locked.version},
         )
 
@@ -164,35 +168,35 @@ def task_transition(
     task's last event.
     """
     if to not in TaskStatus.values:
-        raise ApplicationError(f"Unknown status “{to}”.")
+        raise ApplicationError(_("Unknown status “%(status)s”.") % {"status": to})
     with transaction.atomic():
         locked = _lock(task)
         roles = engagement_roles(actor, locked.engagement)
         if not roles and not is_operator(actor):
-            raise PermissionDenied("You do not have access to this task.")
+            raise PermissionDenied(_("You do not have access to this task."))
         allowed = task_transition_allowed_roles(from_status=locked.status, to_status=to)
         if allowed is None:
-            nexts = (
-                ", ".join(str(TaskStatus(s).label) for s in TASK_TRANSITIONS.get(locked.status, {})) or "none"
+            nexts = ", ".join(str(TaskStatus(s).label) for s in TASK_TRANSITIONS.get(locked.status, {})) or _(
+                "none"
             )
             raise IllegalTransition(
-                f"A task cannot go from “{TaskStatus(locked.status).label}” to “{TaskStatus(to).label}”. "
-                f"Allowed next: {nexts}.",
+                _("A task cannot go from “%(from)s” to “%(to)s”. Allowed next: %(next)s.")
+                % {"from": TaskStatus(locked.status).label, "to": TaskStatus(to).label, "next": nexts},
                 extra={"allowed": list(TASK_TRANSITIONS.get(locked.status, {}))},
             )
         if not _may_act(actor=actor, task=locked, allowed=allowed, roles=roles):
             raise PermissionDenied(
-                f"Your role may not move a task from “{TaskStatus(locked.status).label}” "
-                f"to “{TaskStatus(to).label}”."
+                _("Your role may not move a task from “%(from)s” to “%(to)s”.")
+                % {"from": TaskStatus(locked.status).label, "to": TaskStatus(to).label}
             )
         _require_version(locked, version)
         now = timezone.now()
         occurred_at = at or now
         if occurred_at > now + FUTURE_TOLERANCE:
-            raise ApplicationError("An event cannot be dated in the future.")
+            raise ApplicationError(_("An event cannot be dated in the future."))
         last_event_at = locked.events.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
         if last_event_at is not None and occurred_at < last_event_at:
-            raise ApplicationError("An event cannot be dated before the task's previous event.")
+            raise ApplicationError(_("An event cannot be dated before the task's previous event."))
 
         previous = locked.status
         locked.status = to
@@ -245,9 +249,12 @@ def task_assign(*, task: Task, assignee: TeamMember | None, actor: User, version
         locked = _lock(task)
         roles = engagement_roles(actor, locked.engagement)
         if Role.PROVIDER_MANAGER not in roles and not is_operator(actor):
-            raise PermissionDenied("Only the provider's manager may assign tasks.")
+            raise PermissionDenied(_("Only the provider's manager may assign tasks."))
         if assignee is not None and assignee.provider_id != locked.engagement.provider_id:
-            raise ApplicationError(f"{assignee.full_name} does not work for {locked.engagement.provider}.")
+            raise ApplicationError(
+                _("%(member)s does not work for %(provider)s.")
+                % {"member": assignee.full_name, "provider": locked.engagement.provider}
+            )
         _require_version(locked, version)
         previous = locked.assignee.full_name if locked.assignee else ""
         locked.assignee = assignee
@@ -268,7 +275,10 @@ def task_assign(*, task: Task, assignee: TeamMember | None, actor: User, version
 def task_set_priority(*, task: Task, priority: str, actor: User, version: int, note: str = "") -> Task:
     """Change a task's priority: its SLA clocks keep the time used and pauses; only the budget changes."""
     if priority not in Priority.values:
-        raise ApplicationError(f"Unknown priority {priority!r}; use one of {', '.join(Priority.values)}.")
+        raise ApplicationError(
+            _("Unknown priority %(priority)r; use one of %(choices)s.")
+            % {"priority": priority, "choices": ", ".join(Priority.values)}
+        )
     with transaction.atomic():
         locked = _lock(task)
         roles = engagement_roles(actor, locked.engagement)
@@ -277,7 +287,7 @@ def task_set_priority(*, task: Task, priority: str, actor: User, version: int, n
             or is_operator(actor)
         ):
             raise PermissionDenied(
-                "Only the client or the engagement's executive consultant sets priorities."
+                _("Only the client or the engagement's executive consultant sets priorities.")
             )
         _require_version(locked, version)
         if priority == locked.priority:

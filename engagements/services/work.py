@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kpo.accounts.choices import Role
 from kpo.accounts.models import User
@@ -46,19 +47,19 @@ def review_submit(
     """An SME reviews a delivered task: the review and the resulting transition (accept or rework)
     are written together or not at all."""
     if outcome not in ReviewOutcome.values:
-        raise ApplicationError(f"Unknown review outcome {outcome!r}.")
+        raise ApplicationError(_("Unknown review outcome %(outcome)r.") % {"outcome": outcome})
     try:
         accuracy_score = Decimal(str(accuracy_score))
     except InvalidOperation:
-        raise ApplicationError("The accuracy score must be a number between 0 and 100.") from None
+        raise ApplicationError(_("The accuracy score must be a number between 0 and 100.")) from None
     if not (Decimal(0) <= accuracy_score <= Decimal(100)):
-        raise ApplicationError("The accuracy score must be between 0 and 100.")
+        raise ApplicationError(_("The accuracy score must be between 0 and 100."))
     defects = defects or {}
     unknown = sorted(set(defects) - set(DefectType.values))
     if unknown:
-        raise ApplicationError(f"Unknown defect type(s): {', '.join(unknown)}.")
+        raise ApplicationError(_("Unknown defect type(s): %(types)s.") % {"types": ", ".join(unknown)})
     if any(not isinstance(count, int) or count < 0 for count in defects.values()):
-        raise ApplicationError("Defect counts must be whole numbers of zero or more.")
+        raise ApplicationError(_("Defect counts must be whole numbers of zero or more."))
     target = TaskStatus.ACCEPTED if outcome == ReviewOutcome.ACCEPTED else TaskStatus.REWORK_REQUESTED
     reviewed_at = at or timezone.now()
     with transaction.atomic():
@@ -93,11 +94,11 @@ def review_submit(
 def comment_add(*, engagement: Engagement, author: User, body: str, task: Task | None = None) -> Comment:
     body = body.strip()
     if not body:
-        raise ApplicationError("A comment cannot be empty.")
+        raise ApplicationError(_("A comment cannot be empty."))
     if not engagement_roles(author, engagement) and not is_operator(author):
-        raise PermissionDenied("You do not take part in this engagement.")
+        raise PermissionDenied(_("You do not take part in this engagement."))
     if task is not None and task.engagement_id != engagement.pk:
-        raise ApplicationError("That task belongs to another engagement.")
+        raise ApplicationError(_("That task belongs to another engagement."))
     with transaction.atomic():
         return Comment.objects.create(engagement=engagement, task=task, author=author, body=body)
 
@@ -108,14 +109,17 @@ def time_entry_log(
     """Log effort on a task, priced at the provider's rate card in force on that day for the member's role."""
     hours = Decimal(hours)
     if not (Decimal("0") < hours <= Decimal("24")):
-        raise ApplicationError("Hours must be more than 0 and at most 24.")
+        raise ApplicationError(_("Hours must be more than 0 and at most 24."))
     engagement = task.engagement
     if team_member.provider_id != engagement.provider_id:
-        raise ApplicationError(f"{team_member.full_name} does not work for {engagement.provider}.")
+        raise ApplicationError(
+            _("%(member)s does not work for %(provider)s.")
+            % {"member": team_member.full_name, "provider": engagement.provider}
+        )
     roles = engagement_roles(actor, engagement)
     own_entry = team_member.user_id == actor.pk and Role.PROVIDER_ANALYST in roles
     if not (Role.PROVIDER_MANAGER in roles or own_entry or is_operator(actor)):
-        raise PermissionDenied("Only the provider's manager or the team member may log effort.")
+        raise PermissionDenied(_("Only the provider's manager or the team member may log effort."))
     rate = (
         RateCardEntry.objects.filter(
             rate_card__provider_id=engagement.provider_id,
@@ -129,7 +133,8 @@ def time_entry_log(
     )
     if rate is None:
         raise ApplicationError(
-            f"{engagement.provider} has no rate card for “{team_member.get_role_display()}” on {work_date}."
+            _("%(provider)s has no rate card for “%(role)s” on %(date)s.")
+            % {"provider": engagement.provider, "role": team_member.get_role_display(), "date": work_date}
         )
     with transaction.atomic():
         entry = TimeEntry.objects.create(
