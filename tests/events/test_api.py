@@ -177,6 +177,15 @@ def test_test_ping_queues_a_delivery(api, client_admin, sub_a, django_capture_on
     assert DomainEvent.objects.get(pk=response.json()["event_id"]).dispatched_at is not None
 
 
+def test_a_paused_subscription_refuses_a_test_ping(api, client_admin, sub_a):
+    sub_a.is_active = False
+    sub_a.save()
+    response = api(client_admin).post(f"{SUBS}{sub_a.pk}/test/")
+    assert response.status_code == 400
+    assert "paused" in response.json()["detail"]
+    assert not WebhookDelivery.objects.exists()
+
+
 def test_deliveries_are_scoped_filtered_and_resendable(
     personas, api, delivery_a, django_capture_on_commit_callbacks
 ):

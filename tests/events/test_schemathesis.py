@@ -2,6 +2,7 @@
 a manager and as a member without the role, on the seeded world. No 5xx; every response conforms."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 import schemathesis
@@ -37,35 +38,45 @@ def test_the_webhook_api_conforms_to_its_schema(world, personas, client, subscri
     schema.app = get_wsgi_application()
     failures: list[str] = []
     operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if not operation.path.startswith(OWNED_PREFIXES):
-            continue
-        operations += 1
-
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy())
-        def exercise(case):
-            case.call_and_validate(headers={"Authorization": f"Token {key}"}, checks=CHECKS)
-
-        try:
-            exercise()
-        except Exception as error:  # collect every operation's failure, then report them all
-            failures.append(f"{operation.method.upper()} {operation.path}: {str(error)[:1500]}")
+    with keep_the_test_connection():
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if not operation.path.startswith(OWNED_PREFIXES):
+                continue
+            operations += 1
+            failures += _exercise(operation, key)
     assert operations == 14
     assert not failures, "\n\n".join(failures)
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """The WSGI app's request signals would close the test's connection (inside the test transaction)."""
+def _exercise(operation, key: str) -> list[str]:
+    """Hypothesis-generated cases of one operation; the failures as readable lines."""
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def exercise(case):
+        case.call_and_validate(headers={"Authorization": f"Token {key}"}, checks=CHECKS)
+
+    try:
+        exercise()
+    except Exception as error:  # collect every operation's failure, then report them all
+        return [f"{operation.method.upper()} {operation.path}: {str(error)[:1500]}"]
+    return []
+
+
+@contextmanager
+def keep_the_test_connection():
+    """The WSGI app's request signals would close the test's connection (inside the test transaction).
+
+    Entered after any use of Django's test client, which reconnects the signal after each request.
+    """
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:

@@ -116,15 +116,8 @@ def test_only_a_manager_with_an_organisation_may_create(login, operator, client_
     )
 
 
-def test_edit_delete_rotate_and_test(login, client_admin, sub_a, django_capture_on_commit_callbacks):
+def test_rotate_test_edit_and_delete(login, client_admin, sub_a, django_capture_on_commit_callbacks):
     client = login(client_admin)
-    response = client.post(
-        reverse("events:webhook-edit", args=[sub_a.pk]), {"url": sub_a.url, "description": "Renamed"}
-    )
-    assert response.status_code == 302
-    sub_a.refresh_from_db()
-    assert sub_a.description == "Renamed" and sub_a.is_active is False  # unticked box
-
     old = sub_a.secret
     response = client.post(reverse("events:webhook-rotate-secret", args=[sub_a.pk]))
     sub_a.refresh_from_db()
@@ -134,6 +127,17 @@ def test_edit_delete_rotate_and_test(login, client_admin, sub_a, django_capture_
         assert client.post(reverse("events:webhook-test", args=[sub_a.pk])).status_code == 302
     assert len(callbacks) == 1
     assert sub_a.deliveries.get().event.event_type == "webhook.ping"
+
+    response = client.post(
+        reverse("events:webhook-edit", args=[sub_a.pk]), {"url": sub_a.url, "description": "Renamed"}
+    )
+    assert response.status_code == 302
+    sub_a.refresh_from_db()
+    assert sub_a.description == "Renamed" and sub_a.is_active is False  # unticked box
+    # A paused webhook refuses a ping, with the reason on the page.
+    response = client.post(reverse("events:webhook-test", args=[sub_a.pk]), follow=True)
+    assert "paused" in response.content.decode()
+    assert sub_a.deliveries.count() == 1
 
     assert client.get(reverse("events:webhook-delete", args=[sub_a.pk])).status_code == 200
     assert client.post(reverse("events:webhook-delete", args=[sub_a.pk])).status_code == 302

@@ -143,7 +143,9 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Attempt
     )
     if not claimed:
         return None
-    delivery = WebhookDelivery.objects.select_related("event", "subscription").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("event", "subscription").filter(pk=delivery_id).first()
+    if delivery is None:  # its subscription was deleted since the claim
+        return None
     try:
         code, error = _send(delivery, now)
     except Exception as unexpected:  # never leave the row "delivering" because of a bug here

@@ -186,8 +186,10 @@ def webhook_subscription_rotate_secret(*, subscription: WebhookSubscription, act
 
 
 def webhook_subscription_send_test(*, subscription: WebhookSubscription, actor) -> WebhookDelivery:
-    """Send a `webhook.ping` event to this subscription only (even when it is paused), like any delivery."""
+    """Send a `webhook.ping` event to this subscription only, delivered (and retried) like any other."""
     _require_manager(actor, subscription)
+    if not subscription.is_active:
+        raise ApplicationError(_("This webhook is paused; activate it before sending a test ping."))
     now = timezone.now()
     with transaction.atomic():
         event = DomainEvent.objects.create(

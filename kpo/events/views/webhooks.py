@@ -141,8 +141,12 @@ def webhook_rotate_secret(request, pk: int):
 @require_POST
 def webhook_send_test(request, pk: int):
     subscription = _subscription_or_404(request, pk)
-    webhook_subscription_send_test(subscription=subscription, actor=request.user)
-    messages.success(request, _("Test ping queued; its delivery appears below."))
+    try:
+        webhook_subscription_send_test(subscription=subscription, actor=request.user)
+    except ApplicationError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Test ping queued; its delivery appears below."))
     return redirect("events:webhook-deliveries", pk=subscription.pk)
 
 
