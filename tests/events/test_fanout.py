@@ -137,3 +137,14 @@ def test_an_event_without_an_engagement_or_a_ping_fans_out_to_nobody(world, subs
         event_type=EventType.WEBHOOK_PING, occurred_at=timezone.now(), payload={}
     )
     assert webhook_fan_out(event=ping) == 0
+
+
+def test_fan_out_runs_a_constant_number_of_queries(
+    world, client_admin, subscribe, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    for i in range(40):
+        subscribe(client_admin, f"https://hooks.northwind.example/{i}")
+    event = release_event(world.task_ap_ready)
+    with django_capture_on_commit_callbacks(execute=False), django_assert_max_num_queries(12):
+        event_dispatch(event_id=event.pk)
+    assert WebhookDelivery.objects.filter(event=event).count() == 40
