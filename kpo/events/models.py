@@ -13,7 +13,7 @@ from .choices import DeliveryStatus, EventType
 class DomainEvent(models.Model):
     """Something that happened, written in the same transaction as the change (the outbox).
 
-    A worker dispatches it (notifications now, webhooks later) exactly once in effect: the
+    A worker dispatches it (notifications and webhook deliveries) exactly once in effect: the
     dispatch claims the row with a conditional update, and a beat sweep re-sends any event whose
     enqueue was lost.
     """

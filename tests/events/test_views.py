@@ -250,3 +250,9 @@ def test_pages_run_a_constant_number_of_queries(
     ):
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200, url
+
+
+def test_an_empty_form_post_names_the_missing_url(login, client_admin):
+    response = login(client_admin).post(reverse("events:webhook-create"), {})
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()

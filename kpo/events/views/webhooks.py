@@ -81,7 +81,7 @@ def webhook_create(request):
         raise DjangoPermissionDenied(
             _("Webhooks belong to an organisation; you are not an admin or manager of one.")
         )
-    form = WebhookSubscriptionForm(request.POST or None)
+    form = WebhookSubscriptionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             subscription = webhook_subscription_create(actor=request.user, **form.cleaned_data)
@@ -103,7 +103,7 @@ def webhook_edit(request, pk: int):
         "event_types": subscription.event_types,
         "is_active": subscription.is_active,
     }
-    form = WebhookSubscriptionForm(request.POST or None, initial=initial)
+    form = WebhookSubscriptionForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             webhook_subscription_update(subscription=subscription, actor=request.user, **form.cleaned_data)
