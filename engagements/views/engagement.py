@@ -28,7 +28,7 @@ from sla.selectors import latest_clock_job, with_clocks
 from ..choices import TaskStatus
 from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
-from ..models import EngagementConsultant
+from ..models import EngagementConsultant, Task
 from ..selectors import (
     comments_visible_to,
     engagement_list_for,
@@ -50,11 +50,30 @@ CHARTED_KPIS = (Kpi.RESPONSE_COMPLIANCE, Kpi.RESOLUTION_COMPLIANCE, Kpi.ACCURACY
 
 
 def engagement_rows_for(user):
-    """The viewer's engagements for a list: SLA health and open / awaiting-review counts, in one query."""
-    return with_health(engagement_list_for(user)).annotate(
-        open_task_count=Count("tasks", filter=Q(tasks__status__in=OPEN_STATUSES), distinct=True),
-        awaiting_review_count=Count("tasks", filter=Q(tasks__status=TaskStatus.DELIVERED), distinct=True),
-    )
+    """The viewer's engagements for a list, each with its SLA health (see `with_task_counts` for counts)."""
+    return with_health(engagement_list_for(user))
+
+
+def with_task_counts(engagements) -> list:
+    """Set `open_task_count` and `awaiting_review_count` on a page of engagements, in one grouped query
+    over the (engagement, status) index: counting only the rows shown, never the whole book."""
+    engagements = list(engagements)
+    counts: dict[tuple[int, str], int] = {}
+    if engagements:
+        rows = (
+            Task.objects.filter(
+                engagement_id__in=[e.pk for e in engagements],
+                status__in=[*OPEN_STATUSES, TaskStatus.DELIVERED],
+            )
+            .order_by()
+            .values_list("engagement_id", "status")
+            .annotate(n=Count("pk"))
+        )
+        counts = {(engagement_id, status): n for engagement_id, status, n in rows}
+    for engagement in engagements:
+        engagement.open_task_count = sum(counts.get((engagement.pk, s), 0) for s in OPEN_STATUSES)
+        engagement.awaiting_review_count = counts.get((engagement.pk, TaskStatus.DELIVERED), 0)
+    return engagements
 
 
 # --- the list ----------------------------------------------------------------------------------
@@ -95,7 +114,7 @@ def engagement_list(request):
         "filter": engagement_filter,
         "form": engagement_filter.form,
         "page": page,
-        "engagements": page.object_list,
+        "engagements": with_task_counts(page.object_list),
         "active_filters": active_filters,
     }
     return render_partial_or_page(
@@ -111,22 +130,21 @@ def engagement_list(request):
 
 
 def _visible_engagement(user, pk: int):
-    """The engagement if the user may see it (else 404), with its health and task counts in one query.
-
-    The counts go through the task selector, so a provider never counts the client's drafts."""
-    visible_tasks = tasks_visible_to(user).values("pk")
+    """The engagement if the user may see it (else 404), with its SLA health, in one query."""
     return get_object_or_404(
-        with_health(engagements_visible_to(user))
-        .select_related("client", "provider", "service_line", "sla__calendar")
-        .annotate(
-            open_task_count=Count(
-                "tasks", filter=Q(tasks__status__in=OPEN_STATUSES, tasks__in=visible_tasks), distinct=True
-            ),
-            awaiting_review_count=Count(
-                "tasks", filter=Q(tasks__status=TaskStatus.DELIVERED, tasks__in=visible_tasks), distinct=True
-            ),
+        with_health(engagements_visible_to(user)).select_related(
+            "client", "provider", "service_line", "sla__calendar"
         ),
         pk=pk,
+    )
+
+
+def _task_counts(tasks) -> dict:
+    """Total, open and awaiting-review counts of the (visible) tasks of one engagement, in one query."""
+    return tasks.order_by().aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        awaiting=Count("pk", filter=Q(status=TaskStatus.DELIVERED)),
     )
 
 
@@ -214,9 +232,17 @@ def _spend(user, engagement) -> dict:
 def _activity(user, engagement) -> list[dict]:
     """Task events, comments and audit entries of the engagement, newest first, capped: three queries."""
     items = []
+    # Every event bumps its task's version and updated_at, so the newest events belong to the most
+    # recently updated tasks: read those few tasks' histories instead of sorting the engagement's.
+    recent_tasks = (
+        tasks_visible_to(user)
+        .filter(engagement=engagement)
+        .order_by("-updated_at", "-id")
+        .values("pk")[:ACTIVITY_ITEMS]
+    )
     for event in (
         task_events_visible_to(user)
-        .filter(task__engagement=engagement)
+        .filter(task_id__in=recent_tasks)
         .select_related("task", "actor")
         .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
     ):
@@ -251,7 +277,10 @@ def engagement_detail(request, pk: int):
         .select_related("engagement__provider")
         .order_by("-updated_at", "-id")
     )
-    page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = _task_counts(tasks_visible_to(user).filter(engagement=engagement))
+    paginator = Paginator(tasks, TASKS_PER_PAGE)
+    paginator.count = counts["total"]  # already counted: the paginator need not count again
+    page = paginator.get_page(request.GET.get("page"))
     if is_htmx(request):
         # The task pager swaps only the task card: nothing else is read.
         return render_partial_or_page(
@@ -271,6 +300,7 @@ def engagement_detail(request, pk: int):
     order = {kpi: i for i, kpi in enumerate(Kpi.values)}
     context = {
         "engagement": engagement,
+        "task_counts": counts,
         "consultants": EngagementConsultant.objects.filter(engagement=engagement)
         .select_related("user")
         .order_by("role", "user__full_name"),
