@@ -60,7 +60,7 @@ def report_render_request(*, report: RecommendationReport, actor: User) -> tuple
 
     with transaction.atomic():
         locked = (
-            RecommendationReport.objects.select_for_update()
+            RecommendationReport.objects.select_for_update(of=("self",))
             .select_related(
                 "engagement__client",
                 "engagement__provider",
