@@ -255,13 +255,23 @@ def kpi_chart_svg(
     if legend_height:
         parts.append('<g class="kpo-chart-legend" aria-hidden="true">')
         x = left
+        # Shorten series names (never the target) so the legend fits the width (~6.5 px a character).
+        target_text = f"{target_label} {_fmt(target, value_format, unit)}" if target is not None else ""
+        room = plot_w - (28 + len(target_text) * 6.5 if target_text else 0) - 28 * len(lines)
+        longest_name = max((len(s.name) for s in lines), default=0)
+        fit = max(4, int(room / 6.5 / max(len(lines), 1)))
         for number, s in enumerate(lines):
             colour = PALETTE[number % len(PALETTE)]
+            name = (
+                s.name
+                if len(s.name) <= fit or longest_name * 6.5 * len(lines) <= room
+                else s.name[: fit - 1] + "…"
+            )
             parts.append(
                 f'<line x1="{_num(x)}" y1="9" x2="{_num(x + 16)}" y2="9" stroke="{colour}" stroke-width="2"/>'
-                f'<text x="{_num(x + 20)}" y="13">{escape(s.name)}</text>'
+                f'<text x="{_num(x + 20)}" y="13">{escape(name)}</text>'
             )
-            x += 28 + len(s.name) * 6.5
+            x += 28 + len(name) * 6.5
         if target is not None:
             parts.append(
                 f'<line x1="{_num(x)}" y1="9" x2="{_num(x + 16)}" y2="9" stroke="{TARGET_COLOUR}" '
