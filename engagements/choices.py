@@ -5,28 +5,29 @@ Pages, the API and tests all ask "what may happen next?" from TASK_TRANSITIONS.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kpo.accounts.choices import Role
 
 
 class EngagementStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    NEGOTIATING = "negotiating", _("Negotiating")
-    ACTIVE = "active", _("Active")
-    ON_HOLD = "on_hold", _("On hold")
-    COMPLETED = "completed", _("Completed")
-    TERMINATED = "terminated", _("Terminated")
+    PROPOSED = "proposed", pgettext_lazy("engagement status", "Proposed")
+    NEGOTIATING = "negotiating", pgettext_lazy("engagement status", "Negotiating")
+    ACTIVE = "active", pgettext_lazy("engagement status", "Active")
+    ON_HOLD = "on_hold", pgettext_lazy("engagement status", "On hold")
+    COMPLETED = "completed", pgettext_lazy("engagement status", "Completed")
+    TERMINATED = "terminated", pgettext_lazy("engagement status", "Terminated")
 
 
 class TaskStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    READY = "ready", _("Ready")
-    IN_PROGRESS = "in_progress", _("In progress")
-    ON_HOLD = "on_hold", _("On hold")
-    DELIVERED = "delivered", _("Delivered")
-    REWORK_REQUESTED = "rework_requested", _("Rework requested")
-    ACCEPTED = "accepted", _("Accepted")
-    CANCELLED = "cancelled", _("Cancelled")
+    DRAFT = "draft", pgettext_lazy("task status", "Draft")
+    READY = "ready", pgettext_lazy("task status", "Ready")
+    IN_PROGRESS = "in_progress", pgettext_lazy("task status", "In progress")
+    ON_HOLD = "on_hold", pgettext_lazy("task status", "On hold")
+    DELIVERED = "delivered", pgettext_lazy("task status", "Delivered")
+    REWORK_REQUESTED = "rework_requested", pgettext_lazy("task status", "Rework requested")
+    ACCEPTED = "accepted", pgettext_lazy("task status", "Accepted")
+    CANCELLED = "cancelled", pgettext_lazy("task status", "Cancelled")
 
 
 class TaskType(models.TextChoices):
@@ -51,8 +52,8 @@ class ConsultantRole(models.TextChoices):
 
 
 class ReviewOutcome(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
-    REWORK = "rework", _("Rework requested")
+    ACCEPTED = "accepted", pgettext_lazy("review outcome", "Accepted")
+    REWORK = "rework", pgettext_lazy("review outcome", "Rework requested")
 
 
 class DefectType(models.TextChoices):

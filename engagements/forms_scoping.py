@@ -14,6 +14,32 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+# The models' field names are English; the forms name them through the catalogue.
+ENGAGEMENT_LABELS = {
+    "client": _("Client"),
+    "provider": _("Provider"),
+    "title": _("Title"),
+    "service_line": _("Service line"),
+    "scope": _("Scope"),
+    "expected_outcomes": _("Expected outcomes"),
+    "start_date": _("Start date"),
+    "end_date": _("End date"),
+    "budget": _("Budget"),
+    "currency": _("Currency"),
+    "is_proof_of_concept": _("Proof of concept"),
+}
+ENGAGEMENT_HELP_TEXTS = {"scope": _("What is in scope, and what is not.")}
+TASK_LABELS = {
+    "title": _("Title"),
+    "specification": _("Specification"),
+    "acceptance_criteria": _("Acceptance criteria"),
+    "priority": _("Priority"),
+    "task_type": _("Task type"),
+    "estimated_hours": _("Estimated hours"),
+    "contractual_due_at": _("Contractual due at"),
+}
+
+
 class TermsValidationMixin:
     """Field-level messages for the rules the database also enforces (its own message names a constraint)."""
 
@@ -55,6 +81,8 @@ class EngagementCreateForm(TermsValidationMixin, forms.ModelForm):
             "scope": forms.Textarea(attrs={"rows": 5}),
             "expected_outcomes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = ENGAGEMENT_LABELS
+        help_texts = ENGAGEMENT_HELP_TEXTS
 
     def __init__(self, *args, clients, providers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,6 +119,8 @@ class EngagementTermsForm(TermsValidationMixin, forms.ModelForm):
             "scope": forms.Textarea(attrs={"rows": 5}),
             "expected_outcomes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = ENGAGEMENT_LABELS
+        help_texts = ENGAGEMENT_HELP_TEXTS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,3 +157,4 @@ class TaskCreateForm(forms.ModelForm):
             "acceptance_criteria": forms.Textarea(attrs={"rows": 4}),
             "contractual_due_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
         }
+        labels = TASK_LABELS
