@@ -278,7 +278,7 @@ def task_move(request, pk: int):
         ) % {"status": fresh.get_status_display(), "version": fresh.version}
     if not request.htmx:
         if error:
-            messages.error(request, f"{fresh.title}: {error}")
+            messages.error(request, _("%(title)s: %(error)s") % {"title": fresh.title, "error": error})
         else:
             messages.success(
                 request,
