@@ -316,7 +316,7 @@ LAYOUT_FRENCH = ("Aller au contenu", "Tableau des tâches", "Se déconnecter", "
         (
             "client_staff",
             "engagement_detail",
-            ("Conformité SLA", "Dépenses par rapport au budget", "Objectifs SLA", "Périmètre", "Active"),
+            ("Conformité SLA", "Dépenses par rapport au budget", "Objectifs SLA", "Périmètre", "Dépensé"),
             ("SLA compliance", "Spend against budget", "SLA targets", "Expected outcomes", "Post comment"),
         ),
         (
