@@ -4,8 +4,11 @@ import re
 import zoneinfo
 from datetime import time
 from decimal import Decimal
+from functools import lru_cache
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .choices import CandidateSource, CandidateStage, CertificationStandard, StaffRole
@@ -95,8 +98,28 @@ class CandidateHireForm(forms.Form):
     )
 
 
-def _time_zone_choices():
-    return [("", _("Not asked")), *((z, z) for z in sorted(zoneinfo.available_timezones()))]
+@lru_cache(maxsize=1)
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA zone names, read once per process (available_timezones() walks the file system)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+class TimeZoneInput(forms.TextInput):
+    """A text box suggesting IANA zones from a <datalist> (six hundred <option>s rendered once per
+    process, not through a widget template each: a select of them cost more than ranking providers)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**(attrs or {}), "list": f"{name}-zones"}
+        return super().render(name, value, attrs, renderer) + _zone_datalist(f"{name}-zones")
+
+
+@lru_cache(maxsize=4)
+def _zone_datalist(element_id: str) -> str:
+    options = "".join(format_html('<option value="{}">', zone) for zone in time_zone_names())
+    return format_html('<datalist id="{}">{}</datalist>', element_id, mark_safe(options))  # noqa: S308
 
 
 class NeedForm(forms.Form):
@@ -130,8 +153,12 @@ class NeedForm(forms.Form):
     min_capacity = forms.IntegerField(
         label=_("Minimum capacity (people)"), required=False, min_value=1, max_value=1_000_000
     )
-    client_time_zone = forms.ChoiceField(
-        label=_("Client time zone"), required=False, choices=_time_zone_choices
+    client_time_zone = forms.CharField(
+        label=_("Client time zone"),
+        required=False,
+        max_length=64,
+        widget=TimeZoneInput(attrs={"placeholder": "Europe/Paris"}),
+        help_text=_("An IANA zone, e.g. Europe/Paris or America/New_York."),
     )
     client_start = forms.TimeField(
         label=_("Client day starts"),
@@ -157,6 +184,12 @@ class NeedForm(forms.Form):
     def clean_languages(self) -> tuple[str, ...]:
         words = [" ".join(w.split()) for w in self.cleaned_data["languages"].split(",")]
         return tuple(dict.fromkeys(w for w in words if w))
+
+    def clean_client_time_zone(self) -> str:
+        zone = self.cleaned_data["client_time_zone"].strip()
+        if zone and zone not in time_zone_names():
+            raise forms.ValidationError(_("%(zone)s is not a known IANA time zone.") % {"zone": zone})
+        return zone
 
     def clean_countries(self) -> tuple[str, ...]:
         codes = [c.strip().upper() for c in self.cleaned_data["countries"].split(",") if c.strip()]

@@ -34,6 +34,7 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 EXPIRY_WARNING_DAYS = 90
@@ -251,8 +252,11 @@ def _percent(fraction: float) -> str:
     return f"{100 * fraction:.0f}%"
 
 
-def evaluate(provider: ProviderRow, need: Need) -> Match:
-    """One provider against the need: its reasons (met, missed, warnings) and its score."""
+def evaluate(provider: ProviderRow, need: Need, _=_) -> Match:
+    """One provider against the need: its reasons (met, missed, warnings) and its score.
+
+    `_` translates a message; rank() passes a memoised one (a thousand providers would otherwise
+    call gettext ten thousand times, most of the ranking's time)."""
     match = Match(provider=provider)
     reasons = match.reasons
     earned = possible = 0.0
@@ -332,6 +336,9 @@ def evaluate(provider: ProviderRow, need: Need) -> Match:
         possible += POINTS_HEADROOM
         earned += POINTS_HEADROOM * max(0.0, min(provider.headcount / need.min_capacity - 1, 1.0))
 
+    # Return early: an excluded provider shows what it misses; its preferences do not matter.
+    if need.min_overlap_hours is None and any(r.kind == MISSED for r in reasons):
+        return match
     if need.client_time_zone:
         minutes = weekly_overlap_per_day(provider, need)
         match.overlap_minutes = minutes
@@ -357,6 +364,9 @@ def evaluate(provider: ProviderRow, need: Need) -> Match:
             )
         else:
             reasons.append(Reason(MET if minutes > 0 else INFO, text))
+
+    if any(r.kind == MISSED for r in reasons):
+        return match
 
     # Preferences.
     if need.countries:
@@ -424,8 +434,9 @@ def evaluate(provider: ProviderRow, need: Need) -> Match:
 def rank(providers: Iterable[ProviderRow], need: Need) -> Ranking:
     """Matches best first (score, then capacity, then name) and the excluded with their reasons."""
     matches, excluded = [], []
+    translate = lru_cache(maxsize=None)(gettext)
     for provider in providers:
-        match = evaluate(provider, need)
+        match = evaluate(provider, need, translate)
         (excluded if match.excluded else matches).append(match)
     matches.sort(key=lambda m: (-m.score, -m.provider.headcount, m.provider.name.casefold()))
     excluded.sort(key=lambda m: (len(m.missed), m.provider.name.casefold()))

@@ -169,13 +169,12 @@ def provider_match_rows(user: User) -> list:
     ).values_list("provider_id", "serviceline_id"):
         lines.setdefault(provider_id, set()).add(line_id)
     certifications: dict[int, list] = {}
+    labels = {value: str(label) for value, label in CertificationStandard.choices}
     for cert in Certification.objects.filter(provider_id__in=visible_ids).values(
         "provider_id", "standard", "issued_on", "expires_on"
     ):
         standard = cert["standard"]
-        label = (
-            CertificationStandard(standard).label if standard in CertificationStandard.values else standard
-        )
+        label = labels.get(standard, standard)
         certifications.setdefault(cert["provider_id"], []).append(
             CertificationRow(cert["standard"], label, cert["issued_on"], cert["expires_on"])
         )
