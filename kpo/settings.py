@@ -259,6 +259,20 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: REDIS_URL absent means tasks run eagerly in-process (the embedded default).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# One cache shared by every process when Redis is there (throttle counters, login throttling), else a
+# per-process memory cache (the embedded default). A key prefix keeps it apart from Celery's keys.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": "kpo",
+        }
+        if REDIS_URL or os.environ.get("CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

@@ -84,6 +84,23 @@ def _fast_password_hasher():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache():
+    """A per-process memory cache: with Redis the tests would share throttle counters with each other
+    (and clearing it would flush the Celery broker's database)."""
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(_private_cache):
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def login(client):
     """`login(user)` signs the test client in as `user` and returns the client."""

@@ -168,7 +168,7 @@ def page_as(browser, demo_server):
         page.goto("/accounts/login/")
         page.locator("#id_username").fill(f"{login}@demo.kpo")
         page.locator("#id_password").fill(DEMO_PASSWORD)
-        page.locator("form button[type=submit]").click()
+        page.locator("form:has(#id_password) button[type=submit]").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page
 

@@ -25,7 +25,7 @@ def test_wrong_password_is_refused_with_a_message(browser, demo_server):
     page.goto("/accounts/login/")
     page.locator("#id_username").fill("client.staff@demo.kpo")
     page.locator("#id_password").fill("not-the-password")
-    page.locator("form button[type=submit]").click()
+    page.locator("form:has(#id_password) button[type=submit]").click()
     assert page.get_by_role("alert").is_visible()
     assert "/accounts/login/" in page.url
     context.close()

@@ -6,18 +6,11 @@ import pytest
 
 from kpo.events.signing import verify_signature
 
-from ..browser.conftest import (  # noqa: F401 (fixtures)
-    DEMO_PASSWORD,
-    browser,
-    chromium_path,
-    demo_server,
-    screenshots_dir,
-    shoot,
-)
+from .conftest import DEMO_PASSWORD
 
 
 @pytest.fixture
-def manager_page(browser, demo_server):  # noqa: F811
+def manager_page(browser, demo_server):
     """A browser page signed in as the demo provider manager (through the real login form)."""
     context = browser.new_context(
         base_url=demo_server, locale="en-GB", viewport={"width": 1400, "height": 900}
@@ -35,14 +28,14 @@ def manager_page(browser, demo_server):  # noqa: F811
 
 @pytest.fixture
 def browser_receiver():
-    from .conftest import Receiver
+    from tests.events.conftest import Receiver
 
     running = Receiver(port=0).start()
     yield running
     running.stop()
 
 
-def test_a_manager_adds_a_webhook_and_a_test_ping_arrives_signed(manager_page, shoot, browser_receiver):  # noqa: F811
+def test_a_manager_adds_a_webhook_and_a_test_ping_arrives_signed(manager_page, shoot, browser_receiver):
     page = manager_page
     page.goto("/notifications/")
     page.get_by_role("link", name="Webhooks").first.click()
@@ -83,7 +76,7 @@ def test_a_manager_adds_a_webhook_and_a_test_ping_arrives_signed(manager_page, s
     shoot(page, "webhook-list")
 
 
-def test_a_notification_is_marked_read_in_place(manager_page, shoot):  # noqa: F811
+def test_a_notification_is_marked_read_in_place(manager_page, shoot):
     page = manager_page
     page.goto("/notifications/")
     buttons = page.get_by_role("button", name="Mark read")
