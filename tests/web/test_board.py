@@ -8,7 +8,7 @@ from engagements.choices import TaskStatus
 from engagements.models import Task
 from engagements.selectors import tasks_visible_to
 from engagements.services import task_transition, task_transitions_available
-from engagements.views.task import CARDS_PER_COLUMN
+from engagements.views.board import CARDS_PER_COLUMN
 from sla.choices import ClockKind, ClockState, Priority
 from sla.models import TaskClock
 from sla.services import task_clocks_recompute
