@@ -74,6 +74,28 @@ def measure_sql(statements: list[str]) -> list[float]:
     return samples
 
 
+def profile_sql(statements: list[str]) -> list[tuple[float, str]]:
+    """Each statement's own median time over 5 runs (KPO_BENCH_SHOW_SQL): where the page's SQL time goes."""
+    from django.db import connection
+
+    timed = []
+    for statement in statements:
+        sql = re.sub(r'^DECLARE "[^"]+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR ', "", statement)
+        if sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "UPDATE", "INSERT")):
+            timed.append((0.0, statement))
+            continue
+        runs = []
+        with connection.cursor() as cursor:
+            for _ in range(5):
+                started = time.perf_counter()
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+                runs.append(time.perf_counter() - started)
+        timed.append((percentile(runs, 0.5) * 1000, statement))
+    return timed
+
+
 def main() -> None:
     if not postgres_available():
         print("bench_pages: PostgreSQL is not reachable on 127.0.0.1:5432; skipped")
@@ -111,8 +133,12 @@ def main() -> None:
             )
             verdicts.append((label, p95 < 0.150, p50 / s50 <= 3))
             if os.environ.get("KPO_BENCH_SHOW_SQL"):
-                for statement in statements:
-                    print("    ", statement[:300])
+                for ms, statement in profile_sql(statements):
+                    print(f"    {ms:7.2f} ms  {statement[:300]}")
+            if os.environ.get("KPO_BENCH_SQL_DUMP"):
+                dump = Path(os.environ["KPO_BENCH_SQL_DUMP"]) / f"{label.replace(' ', '_')}.sql"
+                dump.parent.mkdir(parents=True, exist_ok=True)
+                dump.write_text("".join(f"{s};\n\n" for s in statements))
         for label, fast, near_floor in verdicts:
             print(
                 f"goals, {label}: p95 < 150 ms {'met' if fast else 'NOT met'}; "

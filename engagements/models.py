@@ -201,6 +201,11 @@ class Task(TimeStampedModel):
             models.Index(fields=["engagement", "status"], name="task_engagement_status_idx"),
             models.Index(fields=["assignee", "status"], name="task_assignee_status_idx"),
             models.Index(fields=["engagement", "-created_at"], name="task_engagement_recent_idx"),
+            # The engagement page's task list and activity (latest updated first), read in index order.
+            models.Index(fields=["engagement", "-updated_at", "-id"], name="task_engagement_updated_idx"),
+            # Board columns, read in their display order: open ones by urgency, closed ones latest first.
+            models.Index(fields=["status", "priority", "created_at", "id"], name="task_board_open_idx"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="task_board_closed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ and the provider's organisation groups and to attached consultants, stored in di
 tables and filtered by subquery (never by a Python list of ids). Operators see everything.
 """
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kpo.accounts.choices import CLIENT_ROLES, PROVIDER_ROLES, Role
@@ -27,6 +28,8 @@ from .models import (
 )
 
 VIEW_ENGAGEMENT = "view_engagement"
+# The statuses a task may have without ever having been released (`draft` leads only to these two).
+PRE_RELEASE_STATUSES = (TaskStatus.DRAFT, TaskStatus.CANCELLED)
 
 CONSULTANT_ROLE_BY_LINK = {
     ConsultantRole.EXECUTIVE: Role.CONSULTANT_EXECUTIVE,
@@ -76,6 +79,52 @@ def engagement_list_for(user: User) -> QuerySet[Engagement]:
     )
 
 
+def capped_counts(querysets: dict[str, QuerySet], *, cap: int) -> dict[str, int]:
+    """{name: how many rows the queryset has, counted up to `cap` only}, in one query whatever the number
+    of querysets: each is a bounded `LIMIT cap` scan, however many rows there are."""
+    selects, params = [], []
+    for queryset in querysets.values():
+        sql, query_params = queryset.order_by().values("pk")[:cap].query.sql_with_params()
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) capped)")  # noqa: S608 (compiled SQL, parameters)
+        params += list(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
+def capped_status_counts(
+    engagement_ids: list[int], groups: dict[str, list[str]], *, cap: int
+) -> dict[int, dict[str, int]]:
+    """{engagement id: {group: tasks in one of the group's statuses, counted up to `cap`}} in one query.
+
+    Each count is a correlated `LIMIT cap` scan of the (engagement, status) index, so a page of engagements
+    reads at most len(ids) * len(groups) * cap index entries. The ids must already be visible to the viewer
+    (a page of `engagements_visible_to`); the counts are of all the engagement's tasks in those statuses.
+    """
+    if not engagement_ids:
+        return {}
+    task = Task._meta.db_table
+    columns, params = [], []
+    for statuses in groups.values():
+        marks = ", ".join(["%s"] * len(statuses))
+        columns.append(
+            # Only table names and placeholders are formatted in; every value is a parameter.
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {task} t WHERE t.engagement_id = e.id "  # noqa: S608
+            f"AND t.status IN ({marks}) LIMIT %s) c)"
+        )
+        params += [*statuses, cap]
+    ids = [int(pk) for pk in engagement_ids]
+    sql = (
+        f"SELECT e.id, {', '.join(columns)} FROM {Engagement._meta.db_table} e "  # noqa: S608
+        f"WHERE e.id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *ids])
+        rows = cursor.fetchall()
+    return {row[0]: dict(zip(groups, row[1:], strict=True)) for row in rows}
+
+
 def engagement_roles(user: User, engagement: Engagement) -> frozenset[str]:
     """The roles the user holds *on this engagement*: organisation roles where their organisation is
     a party to it, plus consultant roles they are attached with."""
@@ -117,8 +166,11 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
         tasks = tasks.filter(assignee__user=user)
     if _is_provider_side_only(user):
         # A task is the client's until `ready` releases it to the provider; one cancelled as a draft never was.
+        # A draft leaves only to `ready` or `cancelled`, so any other status implies the release: the history
+        # is read (an index probe per row) only for drafts and cancelled tasks, not for every row counted.
         tasks = tasks.filter(
-            Exists(TaskEvent.objects.filter(task=OuterRef("pk"), kind="status", to_status=TaskStatus.READY))
+            ~Q(status__in=PRE_RELEASE_STATUSES)
+            | Exists(TaskEvent.objects.filter(task=OuterRef("pk"), kind="status", to_status=TaskStatus.READY))
         )
     return tasks
 
@@ -208,6 +260,54 @@ def board_cards(tasks: QuerySet[Task], *, status: str, offset: int = 0, limit: i
 def board_count(tasks: QuerySet[Task], *, status: str, cap: int) -> int:
     """How many tasks a column holds, counted up to `cap` only (a bounded scan, however big the book)."""
     return tasks.filter(status=status).order_by()[:cap].count()
+
+
+def board_columns(
+    tasks: QuerySet[Task], pages: list[tuple[str, int, int]], *, cap: int
+) -> list[tuple[list[Task], int]]:
+    """Pages of board columns, each `(status, offset, limit)`, with their counts up to `cap`:
+    [(cards, count)] in the same order. Every query is bounded, and their number does not grow with the book.
+
+    Per column, first its keys, at most `cap` of them, from the (engagement, status) index: their number is
+    the count. A column holding fewer than `cap` tasks has its page cut from those keys (sorted here exactly
+    as the database would); the cards of all such pages are then read by id in one query. A bigger column
+    is read in order from the (status, order) index, where the visible tasks are dense enough for the scan
+    to stop early. The database alone cannot pick between the two: the engagements a person sees are a
+    subquery, so the planner does not know how many of the status's tasks they hold.
+    """
+    plans = []
+    for status, offset, limit in pages:
+        closed = status in (TaskStatus.ACCEPTED, TaskStatus.CANCELLED)
+        keys = list(
+            tasks.filter(status=status)
+            .order_by()
+            .values_list("pk", "updated_at" if closed else "priority", "created_at")[:cap]
+        )
+        if len(keys) >= cap:
+            plans.append(
+                (status, len(keys), None, board_cards(tasks, status=status, offset=offset, limit=limit))
+            )
+            continue
+        if closed:  # latest first: -updated_at, -id
+            keys.sort(key=lambda k: (k[1], k[0]), reverse=True)
+        else:  # priority, created_at, id
+            keys.sort(key=lambda k: (k[1], k[2], k[0]))
+        plans.append((status, len(keys), [k[0] for k in keys[offset : offset + limit]], None))
+    wanted = [pk for _status, _count, ids, _cards in plans for pk in ids or ()]
+    by_id = {}
+    if wanted:
+        by_id = {
+            t.pk: t
+            for t in tasks.filter(pk__in=wanted).select_related(
+                "engagement__client", "engagement__provider", "assignee"
+            )
+        }
+    result = []
+    for status, count, ids, cards in plans:
+        if cards is None:  # a task that moved meanwhile is left out of the column it has left
+            cards = [by_id[pk] for pk in ids if pk in by_id and by_id[pk].status == status]
+        result.append((cards, count))
+    return result
 
 
 def engagement_roles_by_id(user: User, engagements) -> dict[int, frozenset[str]]:

@@ -22,7 +22,7 @@ from ..choices import CLOSED_TASK_STATUSES, TaskStatus
 from ..filters import TaskFilter
 from ..forms import BoardMoveForm, BulkMoveForm
 from ..selectors import (
-    board_cards,
+    board_columns,
     board_count,
     board_statuses_for,
     engagement_roles_by_id,
@@ -112,13 +112,20 @@ def _board_columns(request, filterset: TaskFilter) -> tuple[list[Column], bool]:
     if column in TaskStatus.values:
         statuses, single = [column], True
         offset = _offset(request.GET.get("offset"))
-    columns = []
-    for status in statuses:
-        limit = CARDS_PER_COLUMN if single or status not in CLOSED_TASK_STATUSES else CARDS_PER_CLOSED_COLUMN
-        cards = board_cards(tasks, status=status, offset=offset, limit=limit)
-        columns.append(
-            Column(TaskStatus(status), cards, board_count(tasks, status=status, cap=COUNT_CAP), offset)
+    pages = [
+        (
+            status,
+            offset,
+            CARDS_PER_COLUMN if single or status not in CLOSED_TASK_STATUSES else CARDS_PER_CLOSED_COLUMN,
         )
+        for status in statuses
+    ]
+    columns = [
+        Column(TaskStatus(status), cards, count, offset)
+        for (status, offset, _limit), (cards, count) in zip(
+            pages, board_columns(tasks, pages, cap=COUNT_CAP), strict=True
+        )
+    ]
     _decorate_cards(request.user, [card for col in columns for card in col.cards])
     return columns, single
 
@@ -175,9 +182,9 @@ def board_column_more(request, status: str):
         return render(request, "engagements/_board_more_error.html", {"filter": filterset}, status=400)
     offset = _offset(request.GET.get("offset"))
     tasks = filterset.qs
-    cards = board_cards(tasks, status=status, offset=offset, limit=CARDS_PER_COLUMN)
+    [(cards, count)] = board_columns(tasks, [(status, offset, CARDS_PER_COLUMN)], cap=COUNT_CAP)
     _decorate_cards(request.user, cards)
-    column = Column(TaskStatus(status), cards, board_count(tasks, status=status, cap=COUNT_CAP), offset)
+    column = Column(TaskStatus(status), cards, count, offset)
     context = {
         "column": column,
         "querystring": _filter_querystring(request.GET),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,8 +28,10 @@ from sla.selectors import latest_clock_job, with_clocks
 from ..choices import TaskStatus
 from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
-from ..models import EngagementConsultant, Task
+from ..models import EngagementConsultant
 from ..selectors import (
+    capped_counts,
+    capped_status_counts,
     comments_visible_to,
     engagement_list_for,
     engagements_visible_to,
@@ -44,6 +46,8 @@ from ..services import comment_add
 TASKS_PER_PAGE = 20
 ENGAGEMENTS_PER_PAGE = 25
 ACTIVITY_ITEMS = 25
+# Task counts stop here ("1,000+"): counting an engagement's 200,000 tasks would cost more than the page.
+COUNT_CAP = 1000
 CHART_MONTHS = 12
 OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
 CHARTED_KPIS = (Kpi.RESPONSE_COMPLIANCE, Kpi.RESOLUTION_COMPLIANCE, Kpi.ACCURACY)
@@ -55,24 +59,23 @@ def engagement_rows_for(user):
 
 
 def with_task_counts(engagements) -> list:
-    """Set `open_task_count` and `awaiting_review_count` on a page of engagements, in one grouped query
-    over the (engagement, status) index: counting only the rows shown, never the whole book."""
+    """Set `open_task_count` and `awaiting_review_count` on a page of engagements, in one query, each count
+    bounded: at most COUNT_CAP index entries are read per engagement and count (`*_capped` says the count
+    stopped there, shown as "1,000+"), so a page costs the same with 200 tasks or 200,000 an engagement."""
     engagements = list(engagements)
-    counts: dict[tuple[int, str], int] = {}
-    if engagements:
-        rows = (
-            Task.objects.filter(
-                engagement_id__in=[e.pk for e in engagements],
-                status__in=[*OPEN_STATUSES, TaskStatus.DELIVERED],
-            )
-            .order_by()
-            .values_list("engagement_id", "status")
-            .annotate(n=Count("pk"))
-        )
-        counts = {(engagement_id, status): n for engagement_id, status, n in rows}
+    if not engagements:
+        return engagements
+    counts = capped_status_counts(
+        [e.pk for e in engagements],
+        {"open": OPEN_STATUSES, "awaiting": [TaskStatus.DELIVERED]},
+        cap=COUNT_CAP,
+    )
     for engagement in engagements:
-        engagement.open_task_count = sum(counts.get((engagement.pk, s), 0) for s in OPEN_STATUSES)
-        engagement.awaiting_review_count = counts.get((engagement.pk, TaskStatus.DELIVERED), 0)
+        found = counts.get(engagement.pk, {})
+        engagement.open_task_count = found.get("open", 0)
+        engagement.open_task_capped = engagement.open_task_count >= COUNT_CAP
+        engagement.awaiting_review_count = found.get("awaiting", 0)
+        engagement.awaiting_review_capped = engagement.awaiting_review_count >= COUNT_CAP
     return engagements
 
 
@@ -140,12 +143,18 @@ def _visible_engagement(user, pk: int):
 
 
 def _task_counts(tasks) -> dict:
-    """Total, open and awaiting-review counts of the (visible) tasks of one engagement, in one query."""
-    return tasks.order_by().aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        awaiting=Count("pk", filter=Q(status=TaskStatus.DELIVERED)),
+    """Total, open and awaiting-review counts of the (visible) tasks of one engagement, in one query: three
+    bounded counts (each reads at most COUNT_CAP index entries; `capped` says which stopped there)."""
+    counts: dict = capped_counts(
+        {
+            "total": tasks,
+            "open": tasks.filter(status__in=OPEN_STATUSES),
+            "awaiting": tasks.filter(status=TaskStatus.DELIVERED),
+        },
+        cap=COUNT_CAP,
     )
+    counts["capped"] = {name for name, n in counts.items() if n >= COUNT_CAP}
+    return counts
 
 
 def _month_label(day: date) -> str:
@@ -279,15 +288,18 @@ def engagement_detail(request, pk: int):
     )
     counts = _task_counts(tasks_visible_to(user).filter(engagement=engagement))
     paginator = Paginator(tasks, TASKS_PER_PAGE)
-    paginator.count = counts["total"]  # already counted: the paginator need not count again
+    # Already counted (up to COUNT_CAP): the paginator need not count again, and pages stop at the cap
+    # (the latest-updated tasks; the board's filters reach the others) instead of deep OFFSET scans.
+    paginator.count = counts["total"]
     page = paginator.get_page(request.GET.get("page"))
+    total_capped = "total" in counts["capped"]
     if is_htmx(request):
         # The task pager swaps only the task card: nothing else is read.
         return render_partial_or_page(
             request,
             "engagements/engagement_detail.html",
             "engagements/_engagement_tasks.html",
-            {"engagement": engagement, "page": page, "tasks": page.object_list},
+            {"engagement": engagement, "page": page, "tasks": page.object_list, "total_capped": total_capped},
         )
     snapshots = list(
         KpiSnapshot.objects.filter(engagement=engagement, period_kind=PeriodKind.MONTH).order_by(
@@ -301,6 +313,7 @@ def engagement_detail(request, pk: int):
     context = {
         "engagement": engagement,
         "task_counts": counts,
+        "total_capped": total_capped,
         "consultants": EngagementConsultant.objects.filter(engagement=engagement)
         .select_related("user")
         .order_by("role", "user__full_name"),
