@@ -18,6 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import postgres_available  # noqa: E402
 
+# Server time as served: DEBUG off (as in production), so no query log or template debug bookkeeping.
+os.environ.setdefault("DEBUG", "0")
 TASKS = int(os.environ.get("KPO_BENCH_TASKS", "1000000"))
 REPEAT = int(os.environ.get("KPO_BENCH_REPEAT", "30"))
 WARMUP = 3

@@ -198,7 +198,12 @@ class Task(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["engagement", "status"], name="task_engagement_status_idx"),
+            # Counts and board keys by (engagement, status), read from the index alone.
+            models.Index(
+                fields=["engagement", "status"],
+                include=["priority", "created_at", "updated_at"],
+                name="task_engagement_status_idx",
+            ),
             models.Index(fields=["assignee", "status"], name="task_assignee_status_idx"),
             models.Index(fields=["engagement", "-created_at"], name="task_engagement_recent_idx"),
             # The engagement page's task list and activity (latest updated first), read in index order.

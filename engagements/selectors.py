@@ -49,6 +49,16 @@ def visible_engagement_ids(user: User) -> QuerySet:
         return Engagement.objects.none().values("pk")
     if is_operator(user):
         return Engagement.objects.values("pk")
+    # A page scopes a dozen querysets by this subquery: build it once per user object (a request's user).
+    # Only its construction is kept: it is SQL, evaluated by the database afresh in every query using it.
+    built = getattr(user, "_kpo_visible_engagement_ids", None)
+    if built is None:
+        built = _visible_engagement_ids(user)
+        user._kpo_visible_engagement_ids = built
+    return built._chain()
+
+
+def _visible_engagement_ids(user: User) -> QuerySet:
     by_user = EngagementUserObjectPermission.objects.filter(
         user=user, permission__codename=VIEW_ENGAGEMENT
     ).values("content_object_id")
