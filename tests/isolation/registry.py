@@ -21,8 +21,9 @@ from sla.choices import Priority
 World = SimpleNamespace
 Build = Callable[[World], dict]
 
-# Another client, another provider, and a consultant attached to another engagement.
-TENANT_OUTSIDERS = ("other_client_staff", "other_provider_manager", "other_analyst")
+# Another client, another provider, a consultant attached to another engagement, and a consultant of the
+# same consultancy attached to none (the directory is theirs, the engagements are not).
+TENANT_OUTSIDERS = ("other_client_staff", "other_provider_manager", "other_analyst", "consultant_broker")
 # The objects below a task that only its provider's delivery side and its client see; task_done is
 # assigned to another team member, so the provider analyst is an outsider too.
 TASK_CHILD_OUTSIDERS = (*TENANT_OUTSIDERS, "provider_analyst")
@@ -114,7 +115,19 @@ def _engagement(attr="engagement_ap") -> Build:
 def _engagement_cases(
     *, methods=("GET",), body: Build | None = None, owner="client_staff"
 ) -> tuple[Case, ...]:
-    return (Case("engagement_ap", _engagement(), owner, TENANT_OUTSIDERS, methods, body),)
+    """Engagement A+P (outsiders: other tenants, an unattached consultant), and B+P, which client A, A+P's
+    executive and the provider analyst (no task of theirs on it) may not see."""
+    return (
+        Case("engagement_ap", _engagement(), owner, TENANT_OUTSIDERS, methods, body),
+        Case(
+            "engagement_bp (client B + P, no task of the analyst)",
+            _engagement("engagement_bp"),
+            "other_client_staff" if owner in ("client_staff", "client_admin") else "other_analyst",
+            ("client_staff", "consultant_executive", "provider_analyst"),
+            methods,
+            body,
+        ),
+    )
 
 
 def _pk(attr: str) -> Build:
@@ -286,17 +299,7 @@ def _api_unassign(w, attr):
 
 REGISTRY: dict[str, Entry] = {
     # --- engagement pages
-    "engagements:detail": Entry(
-        _engagement_cases()
-        + (
-            Case(
-                "engagement_bp (client B + P, no task of the analyst)",
-                _engagement("engagement_bp"),
-                "other_client_staff",
-                ("client_staff", "consultant_executive", "provider_analyst"),
-            ),
-        )
-    ),
+    "engagements:detail": Entry(_engagement_cases()),
     "engagements:terms": Entry(_engagement_cases(methods=("GET", "POST"), owner="consultant_executive")),
     "engagements:task-create": Entry(
         _engagement_cases(
@@ -308,7 +311,7 @@ REGISTRY: dict[str, Entry] = {
         _engagement_cases(methods=("POST",), body=lambda w: {"body": "Planted comment"})
         + (
             Case(
-                "engagement_bp + task of engagement_ap (mixed ids in the body)",
+                "engagement_bp+task_ap_ready (mixed ids: a task of engagement_ap in the body)",
                 _engagement("engagement_bp"),
                 None,
                 ("other_client_staff",),
@@ -340,7 +343,7 @@ REGISTRY: dict[str, Entry] = {
                 TASK_CHILD_OUTSIDERS,
             ),
             Case(
-                "task_bp + deliverable of task_done (mixed ids)",
+                "task_bp+deliverable (mixed ids: a deliverable of task_done under task_bp)",
                 lambda w: {"pk": w.task_bp.pk, "deliverable_pk": w.deliverable.pk},
                 None,
                 ("other_client_staff",),
@@ -471,17 +474,7 @@ REGISTRY: dict[str, Entry] = {
         (Case("client B", _pk("client_b"), "other_client_staff", ("client_staff", "other_provider_manager")),)
     ),
     # --- API: engagements and tasks
-    "api:engagement-detail": Entry(
-        _engagement_cases()
-        + (
-            Case(
-                "engagement_bp (client B + P, no task of the analyst)",
-                _engagement("engagement_bp"),
-                "other_client_staff",
-                ("client_staff", "consultant_executive", "provider_analyst"),
-            ),
-        )
-    ),
+    "api:engagement-detail": Entry(_engagement_cases()),
     "api:engagement-set-status": Entry(
         _engagement_cases(
             methods=("POST",), body=lambda w: {"status": "on_hold"}, owner="consultant_executive"
