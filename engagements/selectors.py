@@ -288,9 +288,11 @@ def board_columns(
     plans = []
     for status, offset, limit in pages:
         closed = status in (TaskStatus.ACCEPTED, TaskStatus.CANCELLED)
+        # Ordered by engagement so that the planner reads the (engagement, status) index engagement by
+        # engagement (a status-led scan would have to sort); the page order is applied below.
         keys = list(
             tasks.filter(status=status)
-            .order_by()
+            .order_by("engagement_id")
             .values_list("pk", "updated_at" if closed else "priority", "created_at")[:cap]
         )
         if len(keys) >= cap:
