@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from ._ui import heading
+from .conftest import DEMO_PASSWORD
 
 ENGAGEMENT = "Litigation research support"  # Hartwell & Pryce (client.staff) with Vidya (provider.manager)
 DELIVERABLE = b"case,date,event,source\nKellerman,2026-03-02,Notice of arbitration,DOC-0001\n"
@@ -23,10 +24,35 @@ def _assert_404(page, url: str) -> None:
     assert ENGAGEMENT not in (page.title() or "")
 
 
-@pytest.fixture
-def client_urls(page_as):
+@pytest.fixture(scope="module")
+def module_page_as(browser, demo_server):
+    """Like `page_as`, for a module-scoped fixture: the owners browse once for both tests."""
+    contexts = []
+
+    def _login(login: str):
+        context = browser.new_context(
+            base_url=demo_server, locale="en-GB", viewport={"width": 1400, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.locator("#id_username").fill(f"{login}@demo.kpo")
+        page.locator("#id_password").fill(DEMO_PASSWORD)
+        page.locator("form:has(#id_password) button[type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    yield _login
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def client_urls(module_page_as):
     """What client.staff can reach of theirs: an engagement, a task with a delivered file and its download,
     and (through the consultant who writes it) a report on their engagement."""
+    page_as = module_page_as
     # The provider puts a file on an open task of the engagement (the demo has only links and none).
     name = f"chronology-extract-{uuid.uuid4().hex[:8]}.csv"
     manager = page_as("provider.manager")
