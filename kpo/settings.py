@@ -135,6 +135,8 @@ GUARDIAN_MONKEY_PATCH_USER = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
+# Our own English formats (day-month-year, 24-hour clock); French uses Django's.
+FORMAT_MODULE_PATH = ["kpo.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
