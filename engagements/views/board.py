@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kpo.core.exceptions import ApplicationError, StaleVersion
+from kpo.core.querystrings import without_blank_fields
 from sla.selectors import headline_clocks
 
 from ..choices import CLOSED_TASK_STATUSES, TaskStatus
@@ -66,7 +67,9 @@ class Column:
 
 def _board_filter(request, data: QueryDict) -> TaskFilter:
     """The board's TaskFilter, its choices scoped to the user (and labelled without extra queries)."""
-    filterset = TaskFilter(data, queryset=tasks_visible_to(request.user), request=request)
+    filterset = TaskFilter(
+        without_blank_fields(data), queryset=tasks_visible_to(request.user), request=request
+    )
     assignee = filterset.form.fields["assignee"]
     assignee.queryset = assignee.queryset.select_related("provider").order_by("full_name")
     assignee.label_from_instance = lambda member: member.full_name

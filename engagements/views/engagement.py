@@ -20,6 +20,7 @@ from kpo.core.charts import Series, kpi_chart_svg
 from kpo.core.exceptions import ApplicationError
 from kpo.core.htmx import is_htmx, render_partial_or_page
 from kpo.core.models import AuditLog
+from kpo.core.querystrings import without_blank_fields
 from reports.selectors import reports_visible_to
 from sla.choices import Kpi, PeriodKind
 from sla.models import KpiSnapshot
@@ -82,23 +83,11 @@ def with_task_counts(engagements) -> list:
 # --- the list ----------------------------------------------------------------------------------
 
 
-def _filled(query):
-    """The query without its empty fields: a filter form submitted with "any" everywhere filters nothing."""
-    filled = query.copy()
-    for key in list(filled):
-        values = [value for value in filled.getlist(key) if value.strip()]
-        if values:
-            filled.setlist(key, values)
-        else:
-            del filled[key]
-    return filled
-
-
 @login_required
 def engagement_list(request):
     """Search and filter the viewer's engagements (EngagementFilter), 25 a page; htmx swaps the results."""
     engagement_filter = EngagementFilter(
-        _filled(request.GET) or None, queryset=engagement_rows_for(request.user), request=request
+        without_blank_fields(request.GET) or None, queryset=engagement_rows_for(request.user), request=request
     )
     status = 200
     if engagement_filter.is_bound and not engagement_filter.is_valid():

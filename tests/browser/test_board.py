@@ -5,8 +5,6 @@ a move can be made with the keyboard alone."""
 
 import re
 
-import pytest
-
 from ._ui import assert_clean, card, card_ids, column_count, column_of, watch_errors
 
 MANAGER = "provider.manager"
@@ -114,12 +112,6 @@ def test_a_stale_card_explains_itself_and_overwrites_nothing(page_as, shoot):
     assert "Delivered" not in other.locator("ol.timeline li").last.inner_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="App bug (templates/base.html:16): with DEBUG on (the demo server), django-htmx's debug script "
-    "replaces the whole page with any 400/403/404/500 htmx response, so a 403 refusal blanks the board "
-    "instead of showing the card's explanation in place (static/js/board.js swaps 403 on purpose).",
-)
 def test_a_move_the_role_may_not_make_is_refused_on_the_card(page_as):
     page, errors = _open_board(page_as)
     task_id, source = _startable_card(page)
@@ -162,12 +154,6 @@ def test_a_card_is_moved_with_the_keyboard_alone(page_as):
     assert_clean(page, errors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="App bug (engagements/filters.py:131-132 with templates/engagements/board.html:37-49): the board's "
-    "filter form always sends status= and priority= (its 'All'/'Any' options), which TaskFilter's "
-    "MultipleChoiceFilters reject, so pressing Filter shows 'Some filters are not valid' and no columns.",
-)
 def test_the_filter_form_narrows_the_board_to_one_engagement(page_as):
     page, errors = _open_board(page_as)
     page.get_by_label("Engagement").select_option(label="Litigation research support")
