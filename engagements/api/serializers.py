@@ -114,6 +114,28 @@ class EngagementStatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=EngagementStatus.choices)
 
 
+class EngagementTermsSerializer(StrictSerializer):
+    """The terms an executive changes after creation (only the fields sent change), and the SLA in force."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    scope = serializers.CharField(required=False)
+    expected_outcomes = serializers.CharField(required=False, allow_blank=True)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False)
+    is_proof_of_concept = serializers.BooleanField(required=False)
+    sla = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_(
+            "An SLA id (a shared SLA or one scoped to this engagement), or null for none. Changing it "
+            "re-measures every task's clock in the background, keeping the time already used."
+        ),
+    )
+
+
 # --- tasks ---------------------------------------------------------------------------------------
 
 

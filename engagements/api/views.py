@@ -4,7 +4,9 @@ Every queryset starts from a selector, so an object of another tenant is a 404 e
 Task writes carry the task's ETag in If-Match (optimistic concurrency, enforced by the services).
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -27,9 +29,11 @@ from kpo.core.api import if_match_version, version_etag
 from kpo.core.exceptions import ApplicationError, PermissionDenied
 from kpo.core.pagination import NewestFirstCursorPagination
 from providers.selectors import providers_visible_to, team_members_visible_to
+from sla.models import SLA
 from sla.selectors import task_clock_views, with_clocks
+from sla.services import engagement_set_sla
 
-from ..choices import ConsultantRole, EngagementStatus
+from ..choices import EngagementStatus
 from ..filters import (
     ClientFilter,
     CommentFilter,
@@ -56,10 +60,10 @@ from ..selectors import (
 from ..services import (
     comment_add,
     deliverable_add,
-    engagement_attach_consultant,
     engagement_create,
     engagement_roles_may_change_terms,
     engagement_set_status,
+    engagement_update_terms,
     review_submit,
     task_assign,
     task_create,
@@ -252,12 +256,8 @@ class EngagementViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMod
         provider = _visible_or_400(
             providers_visible_to(user), data.pop("provider"), "provider", _("provider")
         )
-        with transaction.atomic():
-            engagement = engagement_create(client=client, provider=provider, actor=user, **data)
-            if Role.CONSULTANT_EXECUTIVE in user_roles(user):
-                engagement_attach_consultant(
-                    engagement=engagement, user=user, role=ConsultantRole.EXECUTIVE, actor=user
-                )
+        # The service attaches a creating executive to the engagement in the same transaction.
+        engagement = engagement_create(client=client, provider=provider, actor=user, **data)
         created = self.get_queryset().get(pk=engagement.pk)
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -277,6 +277,45 @@ class EngagementViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMod
         data = self._validated(s.EngagementStatusSerializer, request.data)
         engagement_roles_may_change_terms(engagement=engagement, actor=request.user)
         engagement_set_status(engagement=engagement, status=data["status"], actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=engagement.pk)).data)
+
+    @extend_schema(
+        summary="Change an engagement's terms and SLA (executive consultants)",
+        description=_(
+            "Only the fields sent change. Terms and SLA change together or not at all; a new SLA re-measures "
+            "every task's clock in the background (see the engagement page for progress)."
+        ),
+        request=s.EngagementTermsSerializer,
+        responses={200: s.EngagementSerializer},
+        examples=[
+            _example(
+                "Extend and raise the budget", {"end_date": "2026-06-30", "budget": "60000.00"}, request=True
+            ),
+            _example("Changed", ENGAGEMENT_EXAMPLE),
+        ],
+        tags=["engagements"],
+    )
+    @action(detail=True, methods=["patch"], url_path="terms")
+    def terms(self, request, pk=None):
+        engagement = self.get_object()
+        data = self._validated(s.EngagementTermsSerializer, request.data)
+        sla_given = "sla" in data
+        sla_id = data.pop("sla", None)
+        engagement_roles_may_change_terms(engagement=engagement, actor=request.user)
+        sla = None
+        if sla_given and sla_id is not None:
+            sla = SLA.objects.filter(Q(engagement__isnull=True) | Q(engagement=engagement), pk=sla_id).first()
+            if sla is None:
+                raise ValidationError({"sla": [_("No SLA with this id applies to this engagement.")]})
+        try:
+            with transaction.atomic():
+                updated = engagement_update_terms(engagement=engagement, actor=request.user, **data)
+                if sla_given and sla_id != updated.sla_id:
+                    engagement_set_sla(engagement=updated, sla=sla, actor=request.user)
+        except DjangoValidationError as invalid:
+            raise ValidationError(
+                invalid.message_dict if hasattr(invalid, "error_dict") else invalid.messages
+            ) from invalid
         return Response(self.get_serializer(self.get_queryset().get(pk=engagement.pk)).data)
 
     def _validated(self, serializer_class, data):

@@ -480,6 +480,9 @@ REGISTRY: dict[str, Entry] = {
             methods=("POST",), body=lambda w: {"status": "on_hold"}, owner="consultant_executive"
         )
     ),
+    "api:engagement-terms": Entry(
+        _engagement_cases(methods=("PATCH",), body=lambda w: {"budget": "1.00"}, owner="consultant_executive")
+    ),
     "api:task-detail": Entry(_task_cases(methods=("GET", "PATCH"), body=_api_priority, headers=_if_match)),
     "api:task-clocks": Entry(_task_cases()),
     "api:task-transition": Entry(
