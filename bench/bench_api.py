@@ -22,10 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("KPO_API_RATE_USER", "1000000/min")
-from _harness import bench_database, peak_rss_mb, postgres_available, timed  # noqa: E402
-from bench_sla_bulk import build_world, generate  # noqa: E402
+from _harness import peak_rss_mb, postgres_available  # noqa: E402
 
 TASKS = int(os.environ.get("KPO_BENCH_TASKS", "1000000"))
+# Server time as served: DEBUG off (as in production), so no query log bookkeeping.
+os.environ.setdefault("DEBUG", "0")
 RUNS = int(os.environ.get("KPO_BENCH_RUNS", "40"))
 PAGE_SIZES = (50, 500)
 FLOOR_FIELDS = (
@@ -66,24 +67,22 @@ def main() -> None:
     if not postgres_available():
         print("bench_api: PostgreSQL is not reachable on 127.0.0.1:5432; skipped")
         return
-    results: dict[str, float] = {}
-    with bench_database("api"):
+    from _dataset import bench_dataset
+
+    with bench_dataset("api", tasks=TASKS) as world:
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
         from engagements.models import Task
         from kpo.accounts.models import User
-        from kpo.accounts.services import membership_grant, token_rotate
+        from kpo.accounts.services import token_rotate
 
-        engagements = build_world()
-        with timed("generate", results):
-            generate(engagements, TASKS)
-        print(f"generated {Task.objects.count():,} tasks in {results['generate']:.1f} s")
+        engagements = world.engagements
+        print(f"data set: {Task.objects.count():,} tasks (the shared benchmark data set, cloned)")
 
         operator = User.objects.create_user(email="ops@bench.example", password=None, is_staff=True)
-        staff = User.objects.create_user(email="staff@bench.example", password=None)
-        membership_grant(user=staff, organisation=engagements[0].client.organisation, role="client_staff")
+        staff = world.users["client_staff"]
         personas = {
             "operator": (operator, Task.objects.all()),
             "client staff": (staff, Task.objects.filter(engagement_id=engagements[0].pk)),
