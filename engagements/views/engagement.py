@@ -14,6 +14,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kpo.core.charts import Series, kpi_chart_svg
@@ -227,6 +228,27 @@ def _spend(user, engagement) -> dict:
     }
 
 
+# Human labels of the engagement's audit actions (the activity feed never shows the raw codes).
+AUDIT_ACTION_LABELS = {
+    "engagement.created": gettext_lazy("created the engagement"),
+    "engagement.terms_changed": gettext_lazy("changed the terms"),
+    "engagement.status_changed": gettext_lazy("changed the engagement status"),
+    "engagement.consultant_attached": gettext_lazy("attached a consultant"),
+    "engagement.consultant_detached": gettext_lazy("detached a consultant"),
+    "engagement.sla_changed": gettext_lazy("changed the SLA"),
+    "clocks.recompute_requested": gettext_lazy("asked for the SLA clocks to be recomputed"),
+    "kpis.recompute_requested": gettext_lazy("asked for the KPIs to be recomputed"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    """The translated label of an audit action; an unknown code reads as words ("foo.bar_baz" -> "foo bar baz")."""
+    label = AUDIT_ACTION_LABELS.get(action)
+    if label is not None:
+        return str(label)
+    return action.replace(".", " ").replace("_", " ").strip()
+
+
 def _activity(user, engagement) -> list[dict]:
     """Task events, comments and audit entries of the engagement, newest first, capped: three queries."""
     items = []
@@ -260,7 +282,14 @@ def _activity(user, engagement) -> list[dict]:
         .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
     )
     for entry in audits:
-        items.append({"kind": "audit", "at": entry.occurred_at, "audit": entry})
+        items.append(
+            {
+                "kind": "audit",
+                "at": entry.occurred_at,
+                "audit": entry,
+                "label": audit_action_label(entry.action),
+            }
+        )
     items.sort(key=lambda item: item["at"], reverse=True)
     return items[:ACTIVITY_ITEMS]
 

@@ -105,3 +105,26 @@ def test_detail_query_count_is_constant_with_history(
         comment_add(engagement=engagement, author=personas["client_staff"], body=f"Note {i}", task=task)
     with django_assert_max_num_queries(len(small)):
         assert client.get(url).status_code == 200
+
+
+def test_activity_shows_audit_actions_as_words_not_codes(world, client, personas):
+    from kpo.core.audit import audit_record
+
+    audit_record(
+        actor=personas["client_staff"],
+        action="engagement.consultant_attached",
+        obj=world.engagement_ap,
+        changes={},
+    )
+    audit_record(
+        actor=personas["client_staff"],
+        action="engagement.some_new_thing",
+        obj=world.engagement_ap,
+        changes={},
+    )
+    body = _page(client, personas["client_staff"], world.engagement_ap).content.decode()
+    assert "attached a consultant" in body
+    assert "engagement.consultant_attached" not in body
+    # An action without a label still reads as words.
+    assert "engagement some new thing" in body
+    assert "engagement.some_new_thing" not in body
