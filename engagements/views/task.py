@@ -80,6 +80,8 @@ def _task_abilities(request, task) -> dict:
     }
 
 
+_REVIEW_MOVES = frozenset({TaskStatus.ACCEPTED, TaskStatus.REWORK_REQUESTED})
+
 _FORM_ABILITIES = (
     ("deliverable_form", "can_deliver"),
     ("review_form", "can_review"),
@@ -104,7 +106,11 @@ def _render_task(request, task, *, status=200, transition_error="", **forms):
         "deliverables": task.deliverables.select_related("uploaded_by"),
         "comments": task.comments.select_related("author").order_by("created_at"),
         "reviews": task.reviews.select_related("reviewer").prefetch_related("defects"),
-        "next_statuses": abilities["moves"],
+        # The review form is the way to accept or ask for rework (it records the score and the findings),
+        # so those two moves are not offered as bare status buttons beside it.
+        "next_statuses": [
+            move for move in abilities["moves"] if not (abilities["can_review"] and move in _REVIEW_MOVES)
+        ],
         "is_closed": not TASK_TRANSITIONS.get(task.status),
         "transition_form": forms.get("transition_form")
         or TaskTransitionForm(initial={"version": task.version}),

@@ -180,6 +180,14 @@ def test_sme_sees_the_review_form_on_a_delivered_task_only(started, client, clie
     assert "Review this delivery" not in _page(client, provider_manager, started)
 
 
+def test_the_review_form_replaces_the_accept_and_rework_buttons(delivered, client, client_sme):
+    body = _page(client, client_sme, delivered)
+    assert "Review this delivery" in body
+    # Accepting or asking for rework goes through the review (score, findings), not a bare status button.
+    assert 'name="to" value="accepted"' not in body
+    assert 'name="to" value="rework_requested"' not in body
+
+
 def test_sme_accepts_a_delivery(delivered, client, client_sme):
     client.force_login(client_sme)
     response = _review(client, delivered, defect_formatting="1", findings="Tidy tables.")
@@ -369,6 +377,11 @@ def test_timeline_svg_draws_running_and_paused_segments(world, client, client_st
     assert "clock-chart__tick" in svg
     # The description states the figures in words for screen readers.
     assert "of business time used" in svg
+    # Every colour the bars can take is explained in the legend (the response clock is met: green).
+    legend = body.split('class="clock-chart__legend', 1)[1].split("</figcaption>", 1)[0]
+    assert 'fill="#22a455"' in svg
+    for swatch in ("running", "at_risk", "breached", "met", "paused"):
+        assert f"swatch--{swatch}" in legend
 
 
 def test_task_without_clocks_has_no_chart(world, client, client_staff):
