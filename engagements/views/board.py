@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kpo.core.exceptions import ApplicationError, StaleVersion
 from kpo.core.querystrings import without_blank_fields
+from sla.choices import ClockKind, ClockState
 from sla.selectors import headline_clocks
 
 from ..choices import CLOSED_TASK_STATUSES, TaskStatus
@@ -94,6 +95,16 @@ def _decorate_cards(user, cards: list) -> None:
     roles = engagement_roles_by_id(user, [card.engagement for card in cards])
     for card in cards:
         card.board_clock = clocks.get(card.pk)
+        card.board_no_rework_target = False
+        if (
+            card.status == TaskStatus.REWORK_REQUESTED
+            and card.board_clock is not None
+            and card.board_clock.kind != ClockKind.REWORK
+            and card.board_clock.state == ClockState.MET
+        ):
+            # The SLA sets no rework target: the finished clock's green "Met" would read as done.
+            card.board_clock = None
+            card.board_no_rework_target = True
         remaining = card.board_clock.remaining_seconds if card.board_clock else None
         card.board_over = -remaining if remaining is not None and remaining < 0 else 0
         card.board_moves = [
@@ -263,24 +274,30 @@ def task_move(request, pk: int):
         return redirect(board_url)
     on_board = set(board_statuses_for(request.user))
     moved = not error and fresh.status != previous
+    # The column the card sat in on the person's (possibly out-of-date) board.
+    shown_in = request.POST.get("column")
+    shown_in = shown_in if shown_in in TaskStatus.values else previous
+    # A stale card whose task changed column behind the person's back goes to its real column, and
+    # both columns' counts are redrawn.
+    relocated = stale and fresh.status != shown_in
     context = {
         "task": fresh,
         "card_error": error,
         "card_stale": stale,
         "moved": moved,
         "previous": TaskStatus(previous),
-        "to_column": moved and fresh.status in on_board and request.POST.get("single") != "1",
+        "to_column": (moved or relocated) and fresh.status in on_board and request.POST.get("single") != "1",
         "board_url": board_url,
         "single_column": request.POST.get("single") == "1",
         "announcement": error
         or _("“%(title)s” moved to “%(status)s”.")
         % {"title": fresh.title, "status": fresh.get_status_display()},
     }
-    if moved:
+    if moved or relocated:
         tasks = tasks_visible_to(request.user)
         context["counts"] = [
             (TaskStatus(s), board_count(tasks, status=s, cap=COUNT_CAP), COUNT_CAP)
-            for s in (previous, fresh.status)
+            for s in dict.fromkeys((shown_in if relocated else previous, fresh.status))
             if s in on_board
         ]
     return render(request, "engagements/_board_move.html", context, status=status_code)

@@ -192,6 +192,36 @@ def test_stale_card_reloads_with_a_message_and_changes_nothing(world, client, pr
     assert task.status == TaskStatus.ON_HOLD and task.version == current
 
 
+def test_stale_card_goes_to_its_real_column_with_both_counts_redrawn(
+    world, client, provider_manager, personas
+):
+    task = world.task_ap_ready
+    seen = task.version
+    task_transition(task=task, to=TaskStatus.IN_PROGRESS, actor=personas["operator"], version=task.version)
+    task_transition(task=task, to=TaskStatus.ON_HOLD, actor=personas["operator"], version=task.version)
+    client.force_login(provider_manager)
+    response = _move(client, task, TaskStatus.IN_PROGRESS, version=seen, column="ready")
+    assert response.status_code == 412
+    body = response.content.decode()
+    # The card leaves the "Ready" column (no in-place card) and lands in "On hold", with its message.
+    assert body.startswith('<ol hx-swap-oob="afterbegin:#cards-on_hold">')
+    assert "Someone else changed this task" in body
+    assert 'id="count-ready" hx-swap-oob="true"' in body
+    assert 'id="count-on_hold" hx-swap-oob="true"' in body
+
+
+def test_stale_card_still_in_its_column_is_redrawn_in_place(world, client, provider_manager, personas):
+    task = world.task_ap_ready
+    seen = task.version
+    task_transition(task=task, to=TaskStatus.IN_PROGRESS, actor=personas["operator"], version=task.version)
+    task_transition(task=task, to=TaskStatus.ON_HOLD, actor=personas["operator"], version=task.version)
+    client.force_login(provider_manager)
+    response = _move(client, task, TaskStatus.IN_PROGRESS, version=seen, column="on_hold")
+    body = response.content.decode()
+    assert response.status_code == 412
+    assert 'hx-swap-oob="afterbegin' not in body and "count-" not in body
+
+
 def test_bad_move_input_is_a_400_on_the_card(world, client, provider_manager):
     client.force_login(provider_manager)
     response = _move(client, world.task_ap_ready, "flying")
@@ -369,3 +399,30 @@ def test_a_move_that_became_illegal_because_someone_moved_the_card_says_so(
     assert "Someone else changed this task" in body and "it is now “In progress”" in body
     task.refresh_from_db()
     assert task.version == seen + 1
+
+
+def test_rework_card_without_a_rework_target_shows_the_rework_not_a_met_clock(
+    world, client, provider_manager, personas
+):
+    world.engagement_ap.sla.targets.update(rework_resolution_seconds=None)
+    task = world.task_ap_ready
+    task_transition(task=task, to=TaskStatus.IN_PROGRESS, actor=provider_manager, version=task.version)
+    task_transition(task=task, to=TaskStatus.DELIVERED, actor=provider_manager, version=task.version)
+    task_transition(
+        task=task,
+        to=TaskStatus.REWORK_REQUESTED,
+        actor=personas["client_sme"],
+        version=task.version,
+        note="Redo",
+    )
+    task_clocks_recompute(task_id=task.pk)
+    assert TaskClock.objects.filter(task=task, state=ClockState.MET).exists()
+    assert (
+        not TaskClock.objects.filter(task=task, kind=ClockKind.REWORK)
+        .exclude(state="not_applicable")
+        .exists()
+    )
+    body = _board(client, provider_manager)
+    card = body.split(f'id="task-{task.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "no rework target in the SLA" in card
+    assert "c-met" not in card
