@@ -59,7 +59,7 @@ ROLES = {
         "Neha",
         ["Candidates"],
         ["Dashboard", "Engagements", "Providers", "Candidates"],
-        ["Admin"],
+        ["Admin", "Task board", "Reports"],
     ),
     "admin": (
         "Platform",

@@ -40,7 +40,11 @@ def test_switching_language_renders_the_page_in_french(client, client_staff):
         ("provider_manager", ["engagements:board", "providers:candidate-list"], ["reports:list"]),
         ("provider_analyst", ["engagements:board"], ["reports:list", "providers:candidate-list"]),
         ("client_staff", ["engagements:board", "reports:list"], ["providers:candidate-list", "admin:index"]),
-        ("consultant_recruiter", ["providers:candidate-list", "reports:list"], ["admin:index"]),
+        (
+            "consultant_recruiter",
+            ["providers:candidate-list"],
+            ["admin:index", "engagements:board", "reports:list"],
+        ),
         ("operator", ["admin:index", "providers:candidate-list", "reports:list"], []),
     ],
 )

@@ -17,15 +17,17 @@ def nav_for(user) -> dict:
     roles = user_roles(user)
     operator = is_operator(user)
     provider_only = bool(roles & PROVIDER_ROLES) and not (roles - PROVIDER_ROLES) and not operator
+    # A recruiter works the candidate pipeline and is never on an engagement: no tasks, no reports.
+    engagement_roles = roles - {Role.CONSULTANT_RECRUITER}
     return {
         "roles": sorted(str(Role(r).label) for r in roles),
         "organisation": user_organisation(user),
         "operator": operator,
         # Reports are written for the client: providers never see them.
-        "reports": not provider_only,
+        "reports": operator or (bool(engagement_roles) and not provider_only),
         "providers": True,
         "candidates": operator or bool(roles & {Role.CONSULTANT_RECRUITER, Role.PROVIDER_MANAGER}),
-        "board": operator or bool(roles & (CLIENT_ROLES | PROVIDER_ROLES | CONSULTANT_ROLES)),
+        "board": operator or bool(engagement_roles & (CLIENT_ROLES | PROVIDER_ROLES | CONSULTANT_ROLES)),
         "initials": _initials(user),
     }
 
