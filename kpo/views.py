@@ -9,7 +9,7 @@ Every list is read through the selectors and runs a fixed number of queries what
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, F, Min, Q, Window
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Value, When, Window
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -19,10 +19,11 @@ from engagements.views.engagement import engagement_rows_for, with_task_counts
 from kpo.accounts.choices import CLIENT_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
 from kpo.events.selectors import inbox_for
+from providers.choices import CandidateStage
 from providers.selectors import candidates_visible_to, provider_directory_for, team_members_visible_to
 from reports.choices import ReportStatus
 from reports.selectors import report_list_for
-from sla.choices import TICKING_STATES, AlertLevel, ClockState
+from sla.choices import TICKING_STATES, AlertLevel, ClockKind, ClockState
 from sla.models import SlaAlert, TaskClock
 from sla.sampling import sample_awaiting_review
 from sla.selectors import with_clocks
@@ -76,12 +77,31 @@ def _needs_attention(user, *, assigned_to_me: bool = False):
     return list(with_clocks(tasks)[:DASHBOARD_TASKS])
 
 
+# Which breach a task's row shows when several of its clocks breached: the one about finishing the work.
+_BREACH_WEIGHT = {ClockKind.REWORK: 0, ClockKind.RESOLUTION: 1, ClockKind.RESPONSE: 2}
+
+
 def _recent_breaches(user) -> list[SlaAlert]:
-    return list(
-        SlaAlert.objects.filter(level=AlertLevel.BREACHED, task__in=tasks_visible_to(user).values("pk"))
-        .select_related("task__engagement__provider")
-        .order_by("-raised_at", "-pk")[:DASHBOARD_BREACHES]
+    """The tasks breached most recently, one row each (its worst breached clock): one query."""
+    breaches = SlaAlert.objects.filter(
+        level=AlertLevel.BREACHED, task__in=tasks_visible_to(user).values("pk")
     )
+    recent_tasks = (
+        breaches.values("task").annotate(last=Max("raised_at")).order_by("-last", "-task").values("task")
+    )[:DASHBOARD_BREACHES]
+    worst: dict[int, SlaAlert] = {}
+    last: dict = {}
+    for alert in breaches.filter(task__in=recent_tasks).select_related("task__engagement__provider"):
+        seen = last.get(alert.task_id)
+        last[alert.task_id] = max(seen, alert.raised_at) if seen else alert.raised_at
+        current = worst.get(alert.task_id)
+        rank = (_BREACH_WEIGHT.get(alert.clock_kind, 9), -alert.raised_at.timestamp())
+        if current is None or rank < (
+            _BREACH_WEIGHT.get(current.clock_kind, 9),
+            -current.raised_at.timestamp(),
+        ):
+            worst[alert.task_id] = alert
+    return sorted(worst.values(), key=lambda a: (last[a.task_id], a.task_id), reverse=True)
 
 
 def _team_workload(user, organisation) -> list:
@@ -185,7 +205,20 @@ def home(request):
         context["providers"] = list(provider_directory_for(user)[:DASHBOARD_DIRECTORY])
     if Role.CONSULTANT_RECRUITER in roles:
         context["candidates"] = list(
-            candidates_visible_to(user).select_related("provider").order_by("stage", "full_name")[:10]
+            candidates_visible_to(user)
+            .select_related("provider")
+            # The pipeline's order (sourced -> hired, then rejected), not the codes' alphabetical one.
+            .annotate(
+                stage_rank=Case(
+                    *(
+                        When(stage=value, then=Value(rank))
+                        for rank, value in enumerate(CandidateStage.values)
+                    ),
+                    default=Value(len(CandidateStage.values)),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("stage_rank", "full_name")[:10]
         )
     return render(request, "dashboard/home.html", context)
 

@@ -139,3 +139,45 @@ def test_dashboard_query_count_is_constant_with_clocks_and_breaches(
     client.force_login(personas["client_staff"])
     with django_assert_max_num_queries(16):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_recruiter_dashboard_lists_candidates_in_pipeline_order(client, consultant_recruiter, provider_p):
+    from providers.choices import CandidateStage
+    from tests.factories import CandidateFactory
+
+    # Alphabetically the codes would read hired, interviewed, offered, rejected, screened, sourced.
+    for stage, name in (
+        (CandidateStage.REJECTED, "Aaron Rejected"),
+        (CandidateStage.HIRED, "Bea Hired"),
+        (CandidateStage.SOURCED, "Cyd Sourced"),
+        (CandidateStage.OFFERED, "Dan Offered"),
+        (CandidateStage.INTERVIEWED, "Eve Interviewed"),
+        (CandidateStage.SCREENED, "Fay Screened"),
+    ):
+        CandidateFactory(full_name=name, stage=stage, provider=provider_p, recruiter=consultant_recruiter)
+    client.force_login(consultant_recruiter)
+    body = client.get(reverse("home")).content.decode()
+    order = ["Cyd Sourced", "Fay Screened", "Eve Interviewed", "Dan Offered", "Bea Hired", "Aaron Rejected"]
+    positions = [body.index(name) for name in order]
+    assert positions == sorted(positions)
+    # Each stage has its own badge colour class.
+    for stage in CandidateStage.values:
+        assert f'class="status s-{stage}"' in body
+
+
+def test_recent_breaches_show_each_task_once_with_its_worst_clock(world, client, personas):
+    task = world.task_ap_other
+    SlaAlert.objects.create(
+        task=task,
+        clock_kind=ClockKind.RESPONSE,
+        level=AlertLevel.BREACHED,
+        cycle_started_at=timezone.now() - timedelta(days=2),
+        raised_at=timezone.now() - timedelta(hours=5),
+    )
+    _breach_alert(task)  # its resolution clock breached later
+    _breach_alert(world.task_ap_ready)
+    body = _home(client, personas["client_staff"])
+    section = body.split('id="breaches-title"', 1)[1].split("</section>", 1)[0]
+    assert section.count(f'href="{task.get_absolute_url()}"') == 1
+    assert world.task_ap_ready.title in section
+    assert "Resolution" in section and "Response" not in section
