@@ -73,7 +73,10 @@ def test_scorecard_page_shows_record_and_certification_badges(world, client, cli
     assert (total.on_time_met, total.on_time_total, total.reviews) == (1, 2, 1)
     assert [e.title for e, _record in response.context["scorecard"]["engagements"]] == ["Peer benchmarking"]
     assert "Clinical literature review" not in body  # client B's engagement with P
-    assert "1 of 2 tasks on time" in body and "90.0" in body and "1 of 2 delivered tasks sent back" in body
+    assert "1 of 2 tasks on time" in body and "90.0%" in body and "1 of 2 delivered tasks sent back" in body
+    # Languages, sites and working hours each have their own card, not headings inside "Service lines".
+    for section in ("offer-title", "languages-title", "sites-title", "hours-title"):
+        assert f'aria-labelledby="{section}"' in body
     states = {row["certification"].standard: row["state"] for row in response.context["certifications"]}
     assert states == {"iso27001": "valid", "soc2": "expired", "hipaa": "expiring"}
     assert "Expired" in body and "Expires within 90 days" in body and "Pune, IN" in body
