@@ -462,6 +462,8 @@ def _bars(
             f'<line class="kpo-chart-target" x1="{_num(left)}" y1="{_num(y)}" x2="{_num(right)}" '
             f'y2="{_num(y)}" stroke="{TARGET_COLOUR}" stroke-width="1.5" stroke-dasharray="6 4">'
             f"<title>{escape(target_label)}: {escape(_fmt(target, value_format, unit))}</title></line>"
+            f'<text x="{_num(right)}" y="{_num(max(y - 4, 10))}" text-anchor="end" fill="{TARGET_COLOUR}" '
+            f'aria-hidden="true">{escape(target_label)} {escape(_fmt(target, value_format, unit))}</text>'
         )
     if not values:
         parts.append(
