@@ -144,7 +144,9 @@ def engagement_detach_consultant(
     *, engagement: Engagement, user: User, role: str, actor: User | None = None
 ) -> None:
     with transaction.atomic():
-        deleted, _by_model = EngagementConsultant.objects.filter(engagement=engagement, user=user, role=role).delete()
+        deleted, _by_model = EngagementConsultant.objects.filter(
+            engagement=engagement, user=user, role=role
+        ).delete()
         if not EngagementConsultant.objects.filter(engagement=engagement, user=user).exists():
             remove_perm(VIEW_ENGAGEMENT, user, engagement)
             remove_perm("change_engagement", user, engagement)
