@@ -94,7 +94,7 @@ screenshots: system-check
 	KPO_SCREENSHOTS=1 $(PY) -m pytest tests/browser -k screenshots -p no:cacheprovider
 	@echo "Screenshots: $(CURDIR)/screenshots/"
 
-report-pages: system-check
+report-pages: seed
 	$(PY) manage.py render_demo_report --png-dir reports-png
 	@echo "Report pages: $(CURDIR)/reports-png/"
 
