@@ -3,12 +3,13 @@
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kpo.core.api import StrictSerializer
+from kpo.core.api import StrictSerializer, iso_datetime
 from providers.models import ServiceLine, TeamMember
 from sla.choices import Priority
 
@@ -222,12 +223,13 @@ TASK_ROW_FIELDS = (
     "created_at",
     "updated_at",
 )
-_DATETIME = serializers.DateTimeField()
 
 
-def task_row(row: dict) -> dict:
-    """A `.values(*TASK_ROW_FIELDS)` row in TaskSerializer's shape (the list endpoint's fast path)."""
-    pk, due, hours = row["id"], row["contractual_due_at"], row["estimated_hours"]
+def task_row(row: dict, tz=None) -> dict:
+    """A `.values(*TASK_ROW_FIELDS)` row in TaskSerializer's shape (the list endpoint's fast path).
+    `tz`: the zone datetimes are written in (default: the active one, as DateTimeField does)."""
+    tz = tz or timezone.get_current_timezone()
+    pk, hours = row["id"], row["estimated_hours"]
     return {
         "id": pk,
         "url": f"/api/v1/tasks/{pk}/",
@@ -242,12 +244,12 @@ def task_row(row: dict) -> dict:
             if row["assignee_id"] is not None
             else None
         ),
-        "contractual_due_at": _DATETIME.to_representation(due) if due is not None else None,
+        "contractual_due_at": iso_datetime(row["contractual_due_at"], tz),
         "estimated_hours": str(hours) if hours is not None else None,
         "version": row["version"],
         "etag": f'"{pk}-{row["version"]}"',
-        "created_at": _DATETIME.to_representation(row["created_at"]),
-        "updated_at": _DATETIME.to_representation(row["updated_at"]),
+        "created_at": iso_datetime(row["created_at"], tz),
+        "updated_at": iso_datetime(row["updated_at"], tz),
     }
 
 

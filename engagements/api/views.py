@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -401,7 +402,8 @@ class TaskViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
         # by s.task_row into exactly what TaskSerializer documents. Cursor pagination accepts dicts.
         queryset = self.filter_queryset(self.get_queryset()).values(*s.TASK_ROW_FIELDS)
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response([s.task_row(row) for row in page])
+        tz = timezone.get_current_timezone()
+        return self.get_paginated_response([s.task_row(row, tz) for row in page])
 
     def _respond(self, task, *, code=status.HTTP_200_OK):
         fresh = self.get_queryset().filter(pk=task.pk).first() or task
