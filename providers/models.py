@@ -131,7 +131,7 @@ class RateCardEntry(models.Model):
 
     class Meta:
         ordering = ["rate_card", "role"]
-        verbose_name_plural = "rate card entries"
+        verbose_name_plural = _("rate card entries")
         constraints = [
             models.UniqueConstraint(fields=["rate_card", "role"], name="ratecardentry_unique_role"),
             models.CheckConstraint(condition=Q(hourly_rate__gt=0), name="ratecardentry_rate_positive"),

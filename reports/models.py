@@ -84,11 +84,11 @@ class Finding(models.Model):
     report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="findings")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
-    evidence = models.TextField(help_text="Markdown: what was observed and where.")
+    evidence = models.TextField(help_text=_("Markdown: what was observed and where."))
     figure = models.JSONField(
         null=True,
         blank=True,
-        help_text='Optional figure pulled from engagement data, e.g. {"kind": "resolution_compliance"}.',
+        help_text=_('Optional figure pulled from engagement data, e.g. {"kind": "resolution_compliance"}.'),
     )
 
     class Meta:
@@ -104,7 +104,7 @@ class Recommendation(models.Model):
     report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="recommendations")
     position = models.PositiveSmallIntegerField(default=0)
     action = models.CharField(max_length=300)
-    rationale = models.TextField(help_text="Markdown: how the recommendation was reached.")
+    rationale = models.TextField(help_text=_("Markdown: how the recommendation was reached."))
     priority = models.CharField(
         max_length=8, choices=RecommendationPriority.choices, default=RecommendationPriority.MEDIUM
     )
@@ -139,7 +139,7 @@ class ReportVersion(models.Model):
     # The document rendered (report text and appendix figures as they were when the render was asked
     # for): content_sha256 is the SHA-256 of its canonical JSON, printed on the PDF's last page.
     content = models.JSONField(default=dict, blank=True)
-    file_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the PDF bytes.")
+    file_sha256 = models.CharField(max_length=64, blank=True, help_text=_("SHA-256 of the PDF bytes."))
     attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     # A worker holds the render until then; past it a lost render may be claimed again.

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SlaConfig(AppConfig):
     name = "sla"
-    verbose_name = "SLA"
+    verbose_name = _("SLA")

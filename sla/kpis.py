@@ -63,6 +63,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagements.choices import EngagementStatus, TaskEventKind, TaskStatus
 from engagements.models import Engagement, QualityReview, TaskEvent, TimeEntry
@@ -144,7 +145,7 @@ def period_bounds(day: date, period_kind: str) -> tuple[date, date]:
     if period_kind == PeriodKind.SLA_PERIOD:
         start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
         return start, _month_after(start, 3)
-    raise ApplicationError(f"Unknown period kind {period_kind!r}.")
+    raise ApplicationError(_("Unknown period kind “%(kind)s”.") % {"kind": period_kind})
 
 
 def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
@@ -493,10 +494,12 @@ def engagement_kpis_recompute_request(
     """Queue the recomputation of the engagement's current month after commit; returns that month."""
     if not kpis_may_recompute(user=actor, engagement=engagement):
         raise PermissionDenied(
-            "Only the engagement's consultant executive, client admin or provider manager may recompute KPIs."
+            _(
+                "Only the engagement's consultant executive, client admin or provider manager may recompute KPIs."
+            )
         )
     if engagement.sla_id is None:
-        raise ApplicationError("This engagement has no SLA, so it has no KPIs to compute.")
+        raise ApplicationError(_("This engagement has no SLA, so it has no KPIs to compute."))
     now = now or timezone.now()
     period = period_for(
         period_start=local_today(engagement, now),

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from kpo.accounts.models import validate_time_zone
 from kpo.core.fields import country_field, currency_check, currency_field, money_field
@@ -50,7 +51,7 @@ class BusinessCalendar(TimeStampedModel):
     name = models.CharField(max_length=120, unique=True)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     holiday_country = country_field(
-        blank=True, help_text="Public holidays of this country (holidays package)."
+        blank=True, help_text=_("Public holidays of this country (holidays package).")
     )
     holiday_subdiv = models.CharField(max_length=10, blank=True)
 
@@ -85,7 +86,7 @@ class WorkingInterval(models.Model):
     """One working span of a weekday, in minutes after local midnight; 1440 is 24:00."""
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="intervals")
-    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)], help_text="0 = Monday")
+    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)], help_text=_("0 = Monday"))
     start_minute = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MINUTES_PER_DAY - 1)])
     end_minute = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MINUTES_PER_DAY)]
@@ -148,11 +149,13 @@ class SLA(TimeStampedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="scoped_slas",
-        help_text="An SLA scoped to one engagement (e.g. a renewal or a task-type schedule); empty for the "
-        "engagement's main SLA set on the engagement itself.",
+        help_text=_(
+            "An SLA scoped to one engagement (e.g. a renewal or a task-type schedule); empty for the "
+            "engagement's main SLA set on the engagement itself."
+        ),
     )
     task_type = models.CharField(
-        max_length=20, blank=True, help_text="Applies only to tasks of this type; empty for every type."
+        max_length=20, blank=True, help_text=_("Applies only to tasks of this type; empty for every type.")
     )
     effective_from = models.DateField()
     effective_until = models.DateField(null=True, blank=True)
@@ -160,27 +163,28 @@ class SLA(TimeStampedModel):
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.800"),
-        help_text="Share of the budget used at which a running clock is at risk (0.8 = 80%).",
+        help_text=_("Share of the budget used at which a running clock is at risk (0.8 = 80%)."),
     )
     sampling_rate = models.DecimalField(
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.100"),
-        help_text="Share of delivered tasks to review.",
+        help_text=_("Share of delivered tasks to review."),
     )
     sampling_minimum_per_week = models.PositiveSmallIntegerField(default=1)
     service_credit_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("2.00"),
-        help_text="Credit per breached KPI, % of period fees.",
+        # xgettext:no-python-format
+        help_text=_("Credit per breached KPI, % of period fees."),
     )
     service_credit_cap_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("10.00"))
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "SLA"
-        verbose_name_plural = "SLAs"
+        verbose_name = _("SLA")
+        verbose_name_plural = _("SLAs")
         constraints = [
             models.CheckConstraint(
                 condition=Q(warning_threshold__gt=0) & Q(warning_threshold__lt=1),
@@ -215,12 +219,12 @@ class SLATarget(models.Model):
     rework_resolution_seconds = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Budget for a rework cycle; empty: rework only counts in the rework rate.",
+        help_text=_("Budget for a rework cycle; empty: rework only counts in the rework rate."),
     )
 
     class Meta:
         ordering = ["sla", "priority"]
-        verbose_name = "SLA target"
+        verbose_name = _("SLA target")
         constraints = [
             models.UniqueConstraint(fields=["sla", "priority"], name="slatarget_unique_priority"),
             models.CheckConstraint(
@@ -246,7 +250,7 @@ class KpiTarget(models.Model):
 
     class Meta:
         ordering = ["sla", "kpi"]
-        verbose_name = "KPI target"
+        verbose_name = _("KPI target")
         constraints = [
             models.UniqueConstraint(fields=["sla", "kpi"], name="kpitarget_unique_kpi"),
             models.CheckConstraint(condition=Q(target__gte=0) & Q(target__lte=1), name="kpitarget_fraction"),
@@ -263,7 +267,7 @@ class TaskClock(models.Model):
     kind = models.CharField(max_length=16, choices=ClockKind.choices)
     sla = models.ForeignKey(SLA, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     state = models.CharField(max_length=16, choices=ClockState.choices, default=ClockState.NOT_APPLICABLE)
-    priority = models.CharField(max_length=2, blank=True, help_text="The priority whose budget applies.")
+    priority = models.CharField(max_length=2, blank=True, help_text=_("The priority whose budget applies."))
     target_seconds = models.PositiveIntegerField(null=True, blank=True)
     elapsed_seconds = models.PositiveIntegerField(default=0)
     paused_seconds = models.PositiveIntegerField(default=0)
@@ -272,7 +276,7 @@ class TaskClock(models.Model):
     segment_started_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Start of the open running or paused segment (not yet in the totals).",
+        help_text=_("Start of the open running or paused segment (not yet in the totals)."),
     )
     due_at = models.DateTimeField(null=True, blank=True)
     at_risk_at = models.DateTimeField(null=True, blank=True)
@@ -318,12 +322,12 @@ class KpiSnapshot(TimeStampedModel):
     service_credit = money_field("service credit", default=Decimal("0"))
     currency = currency_field()
     alerted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the breach at period close was announced (once)."
+        null=True, blank=True, help_text=_("When the breach at period close was announced (once).")
     )
 
     class Meta:
         ordering = ["engagement", "-period_start", "kpi"]
-        verbose_name = "KPI snapshot"
+        verbose_name = _("KPI snapshot")
         constraints = [
             models.UniqueConstraint(
                 fields=["engagement", "kpi", "period_kind", "period_start"], name="kpisnapshot_unique_period"
@@ -358,7 +362,7 @@ class SlaAlert(models.Model):
     clock_kind = models.CharField(max_length=16, choices=ClockKind.choices)
     level = models.CharField(max_length=16, choices=AlertLevel.choices)
     cycle_started_at = models.DateTimeField(
-        help_text="Start of the clock cycle (a rework cycle is a new one)."
+        help_text=_("Start of the clock cycle (a rework cycle is a new one).")
     )
     raised_at = models.DateTimeField()
 

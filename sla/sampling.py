@@ -39,6 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from engagements.choices import ReviewOutcome, TaskEventKind, TaskStatus
 from engagements.models import Engagement, QualityReview, Task, TaskEvent
@@ -255,7 +256,7 @@ def sampling_record_review(
     SamplingSwitch when the level changed. Runs in the caller's transaction (a savepoint only).
     """
     if outcome not in OUTCOME_CODE:
-        raise ApplicationError(f"Unknown review outcome {outcome!r}.")
+        raise ApplicationError(gettext("Unknown review outcome “%(outcome)s”.") % {"outcome": outcome})
     with transaction.atomic():
         state, _ = SamplingState.objects.select_for_update().get_or_create(engagement_id=engagement_id)
         state.recent_outcomes = (state.recent_outcomes + OUTCOME_CODE[outcome])[-OUTCOMES_KEPT:]

@@ -25,6 +25,14 @@ SKIPPED_DIRS = {".venv", "tests", "bench", "staticfiles", "media", "node_modules
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 
 
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A French page leaves French active in the test thread (the profile-language middleware activates
+    it and nothing deactivates it): give later tests, e.g. ones checking English messages, the default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # --- a minimal .po reader (polib is not a dependency) ---------------------------------------------
 
 

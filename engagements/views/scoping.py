@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kpo.accounts.choices import Role
 from kpo.accounts.selectors import is_operator, user_roles
 from kpo.core.exceptions import ApplicationError, PermissionDenied
+from kpo.events.messages import RELEASED_ON_CREATION_NOTE
 from providers.selectors import providers_visible_to
 from sla.services import engagement_set_sla
 
@@ -106,7 +107,7 @@ def task_create_view(request, pk: int):
                         to=TaskStatus.READY,
                         actor=request.user,
                         version=task.version,
-                        note=_("Released on creation"),
+                        note=RELEASED_ON_CREATION_NOTE,  # translated when shown
                     )
         except (ApplicationError, PermissionDenied) as refusal:
             form.add_error(None, str(refusal))

@@ -14,7 +14,7 @@ from .selectors import forget_cached_roles
 
 def organisation_create(*, name: str, kind: str) -> Organisation:
     if kind not in OrganisationKind.values:
-        raise ApplicationError(f"Unknown organisation kind {kind!r}.")
+        raise ApplicationError(_("Unknown organisation kind “%(kind)s”.") % {"kind": kind})
     with transaction.atomic():
         return Organisation.objects.create(name=name, kind=kind)
 
@@ -27,10 +27,11 @@ def membership_grant(
     A user belongs to one organisation only, and a role must fit the organisation's kind.
     """
     if role not in Role.values:
-        raise ApplicationError(f"Unknown role {role!r}.")
+        raise ApplicationError(_("Unknown role “%(role)s”.") % {"role": role})
     if role not in ROLES_BY_ORGANISATION_KIND[organisation.kind]:
         raise ApplicationError(
-            f"A {organisation.get_kind_display().lower()} cannot grant the role “{Role(role).label}”."
+            _("A %(kind)s cannot grant the role “%(role)s”.")
+            % {"kind": organisation.get_kind_display().lower(), "role": Role(role).label}
         )
     with transaction.atomic():
         other = (
@@ -41,7 +42,8 @@ def membership_grant(
         )
         if other is not None:
             raise ApplicationError(
-                f"{user} already belongs to {other.organisation}; a user has one organisation."
+                _("%(user)s already belongs to %(organisation)s; a user has one organisation.")
+                % {"user": user, "organisation": other.organisation}
             )
         membership, created = Membership.objects.get_or_create(
             user=user, organisation=organisation, role=role

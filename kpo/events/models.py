@@ -50,7 +50,11 @@ class DomainEvent(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notification for one user, created once per (event, recipient)."""
+    """An in-app notification for one user, created once per (event, recipient).
+
+    Its words are written when it is shown, in the reader's language, from `verb` and `params` (see
+    `kpo.events.messages`); `title` and `body` keep the English text, for rows older than `params`.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -61,6 +65,9 @@ class Notification(models.Model):
     verb = models.CharField(max_length=48, choices=EventType.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    params = models.JSONField(
+        default=dict, blank=True, help_text="The facts the text is written from, in any language."
+    )
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, help_text="When the event happened.")
     read_at = models.DateTimeField(null=True, blank=True)
@@ -82,6 +89,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.title}"
+
+    @property
+    def text(self):
+        """The title and body in the active language (no query: written from the row alone; not cached,
+        since one row may be shown in two languages, e.g. a page and an email)."""
+        from .messages import notification_text
+
+        return notification_text(verb=self.verb, params=self.params, title=self.title, body=self.body)
+
+    @property
+    def display_title(self) -> str:
+        return self.text.title
+
+    @property
+    def display_body(self) -> str:
+        return self.text.body
 
 
 class WebhookSubscription(models.Model):

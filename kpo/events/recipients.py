@@ -15,6 +15,7 @@ from kpo.accounts.choices import Role
 from kpo.accounts.models import Membership
 
 from .choices import EventType
+from .messages import STATUS_TITLES, notification_text_in
 from .models import DomainEvent, Notification
 
 CLIENT_SIDE = "client"
@@ -27,14 +28,6 @@ STATUS_AUDIENCE: dict[str, list[tuple[str, str]]] = {
     TaskStatus.REWORK_REQUESTED: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER)],
     TaskStatus.ACCEPTED: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER)],
     TaskStatus.CANCELLED: [(PROVIDER_SIDE, Role.PROVIDER_MANAGER), (CLIENT_SIDE, Role.CLIENT_STAFF)],
-}
-STATUS_TITLES = {
-    TaskStatus.READY: "New task released: {title}",
-    TaskStatus.ON_HOLD: "Task on hold, waiting on you: {title}",
-    TaskStatus.DELIVERED: "Delivered, awaiting your review: {title}",
-    TaskStatus.REWORK_REQUESTED: "Rework requested: {title}",
-    TaskStatus.ACCEPTED: "Accepted by the client: {title}",
-    TaskStatus.CANCELLED: "Task cancelled: {title}",
 }
 # The provider acts on a warning; a breach concerns both sides.
 ALERT_AUDIENCE = {
@@ -120,28 +113,31 @@ def _status_notifications(event: DomainEvent) -> list[Notification]:
     ):
         _add_assignee(event, recipients)
     recipients.pop(event.actor_id, None)
-    title = STATUS_TITLES[to_status].format(title=event.payload.get("task_title", ""))[:200]
-    return _notifications(
-        event,
-        recipients,
-        title=title,
-        body=event.payload.get("note", ""),
-        url=event.payload.get("task_url", ""),
-        email=None,
-    )
+    params = {
+        "task_title": event.payload.get("task_title", ""),
+        "to_status": to_status,
+        "note": event.payload.get("note", ""),
+    }
+    return _notifications(event, recipients, params=params, url=event.payload.get("task_url", ""), email=None)
 
 
 def _notifications(
-    event: DomainEvent, recipients: dict, *, title: str, body: str, url: str, email: str | None
+    event: DomainEvent, recipients: dict, *, params: dict, url: str, email: str | None
 ) -> list[Notification]:
-    """One notification per recipient, stamped with the event's time; `email` is None, "now" or "digest"."""
+    """One notification per recipient, stamped with the event's time; `email` is None, "now" or "digest".
+
+    The text is written from `params` when shown, in the reader's language; the English is stored too,
+    for whatever reads the columns directly (the admin, older code).
+    """
+    english = notification_text_in("en", verb=event.event_type, params=params)
     return [
         Notification(
             recipient=user,
             event=event,
             verb=event.event_type,
-            title=title,
-            body=body,
+            title=english.title,
+            body=english.body,
+            params=params,
             url=url,
             created_at=event.occurred_at,
             email_after=_email_after(user, event, email),
@@ -163,23 +159,16 @@ def _sla_notifications(event: DomainEvent) -> list[Notification]:
     recipients = _audience(event, ALERT_AUDIENCE[event.event_type])
     _add_assignee(event, recipients)
     breached = event.event_type == EventType.SLA_BREACHED
-    clock = payload.get("clock", "resolution")
-    title = (
-        f"SLA breached ({clock}, {payload.get('priority')}): {payload.get('task_title', '')}"
-        if breached
-        else f"SLA at risk ({clock}, {payload.get('priority')}): {payload.get('task_title', '')}"
-    )[:200]
-    body = (
-        f"The {clock} budget of this task is used up."
-        if breached
-        else f"The {clock} clock has used its warning share of the budget; act before it breaches."
-    )
+    params = {
+        "task_title": payload.get("task_title", ""),
+        "clock": payload.get("clock", "resolution"),
+        "priority": payload.get("priority") or "",
+    }
     urgent = breached and payload.get("priority") in URGENT_PRIORITIES
     return _notifications(
         event,
         recipients,
-        title=title,
-        body=body,
+        params=params,
         url=payload.get("task_url", ""),
         email="now" if urgent else "digest",
     )
@@ -188,14 +177,22 @@ def _sla_notifications(event: DomainEvent) -> list[Notification]:
 def _kpi_notifications(event: DomainEvent) -> list[Notification]:
     payload = event.payload
     recipients = _audience(event, ALERT_AUDIENCE[EventType.KPI_BREACHED])
-    title = f"KPI breached: {payload.get('kpi_label', payload.get('kpi'))} for {payload.get('period')}"[:200]
-    body = (
-        f"{payload.get('engagement_title', '')}: {payload.get('value_display')} against a target of "
-        f"{payload.get('target_display')} ({payload.get('numerator')} / {payload.get('denominator')})."
-    )
-    return _notifications(
-        event, recipients, title=title, body=body, url=payload.get("url", ""), email="digest"
-    )
+    params = {
+        "kpi": payload.get("kpi", ""),
+        "period": payload.get("period", ""),
+        "engagement_title": payload.get("engagement_title", ""),
+        "value_percent": _percent_figure(payload.get("value_display")),
+        "target_percent": _percent_figure(payload.get("target_display")),
+        "numerator": payload.get("numerator", ""),
+        "denominator": payload.get("denominator", ""),
+    }
+    return _notifications(event, recipients, params=params, url=payload.get("url", ""), email="digest")
+
+
+def _percent_figure(display) -> str:
+    """ "91.7%" -> "91.7" (the figure, written the reader's way when shown); "n/a" or nothing -> ""."""
+    figure = str(display or "").strip().removesuffix("%")
+    return figure if figure.replace(".", "", 1).lstrip("-").isdigit() else ""
 
 
 # --- webhooks ------------------------------------------------------------------------------------

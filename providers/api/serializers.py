@@ -1,5 +1,6 @@
 """Provider directory shapes (read-only): service lines, certifications, rate cards, teams, consultants."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import Certification, Consultant, Provider, RateCard, RateCardEntry, ServiceLine, TeamMember
@@ -36,7 +37,7 @@ class RateCardSerializer(serializers.ModelSerializer):
 
 
 class ProviderSerializer(serializers.ModelSerializer):
-    website = serializers.CharField(read_only=True, help_text="The provider's site, or empty.")
+    website = serializers.CharField(read_only=True, help_text=_("The provider's site, or empty."))
     service_lines = ServiceLineSerializer(many=True, read_only=True)
     certifications = CertificationSerializer(many=True, read_only=True)
 

@@ -8,6 +8,7 @@ import json
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -64,7 +65,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         if report is None:
             from django.http import Http404
 
-            raise Http404("No report matches the given query.")
+            raise Http404(_("No report matches the given query."))
         return report
 
     def get_serializer_class(self):

@@ -74,7 +74,9 @@ def report_create(
         )
     unknown = set(fields) - set(REPORT_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown report fields: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("Unknown report fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     _check_period(period_start, period_end)
     with transaction.atomic():
         report = RecommendationReport(
@@ -96,7 +98,9 @@ def report_update(*, report: RecommendationReport, actor: User, **changes) -> Re
     _require_editor(actor, report)
     unknown = set(changes) - set(REPORT_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown report fields: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("Unknown report fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         locked = RecommendationReport.objects.select_for_update().get(pk=report.pk)
         changed = {}

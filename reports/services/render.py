@@ -28,6 +28,7 @@ from kpo.accounts.models import User
 from kpo.core.audit import audit_record
 from kpo.core.exceptions import ApplicationError, PermissionDenied
 from kpo.events.choices import EventType
+from kpo.events.messages import notification_text_in
 from kpo.events.models import Notification
 from kpo.events.services import event_publish
 
@@ -259,16 +260,23 @@ def _publish_ready(version: ReportVersion) -> None:
             "pdf_url": reverse("api:report-version-pdf", args=[report.pk, version.number]),
         },
     )
-    title = _("Report ready: %(title)s (version %(n)d)") % {"title": report.title, "n": version.number}
+    # The words are written in each reader's language when shown; the English is kept as the fallback.
+    params = {
+        "report_title": report.title,
+        "version": version.number,
+        "page_count": version.page_count,
+        "content_sha256": version.content_sha256,
+    }
+    english = notification_text_in("en", verb=EventType.REPORT_READY, params=params)
     Notification.objects.bulk_create(
         [
             Notification(
                 recipient=user,
                 event=event,
                 verb=EventType.REPORT_READY,
-                title=title[:200],
-                body=_("%(pages)d pages. Content SHA-256 %(sha)s.")
-                % {"pages": version.page_count, "sha": version.content_sha256[:16] + "…"},
+                title=english.title,
+                body=english.body,
+                params=params,
                 url=url,
                 created_at=event.occurred_at,
             )

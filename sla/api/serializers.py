@@ -1,13 +1,14 @@
 """SLA shapes (read-only): calendars, SLAs with targets, task clocks, KPI snapshots."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import SLA, BusinessCalendar, CalendarException, KpiSnapshot, KpiTarget, SLATarget, TaskClock
 
 
 class WorkingIntervalSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(help_text="0 = Monday")
-    start = serializers.CharField(source="start_hhmm", help_text="HH:MM, local time")
+    weekday = serializers.IntegerField(help_text=_("0 = Monday"))
+    start = serializers.CharField(source="start_hhmm", help_text=_("HH:MM, local time"))
     end = serializers.CharField(source="end_hhmm")
 
 

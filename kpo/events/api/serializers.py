@@ -91,6 +91,10 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # Written in the request's language from the notification's event type and facts.
+    title = serializers.CharField(source="display_title", read_only=True)
+    body = serializers.CharField(source="display_body", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "verb", "title", "body", "url", "created_at", "read_at"]

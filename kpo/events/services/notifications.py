@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, override
 
 from ..models import Notification
 
@@ -37,14 +38,30 @@ def email_digests_send(*, now=None) -> int:
             by_recipient.setdefault(notification.recipient_id, []).append(notification)
         for items in by_recipient.values():
             recipient = items[0].recipient
-            subject = items[0].title if len(items) == 1 else f"KPO Desk: {len(items)} SLA alerts for you"
-            lines = [f"- {n.title}\n  {n.body}\n  {n.url}".rstrip() for n in items]
+            subject, message = _digest_email(items, language=getattr(recipient, "language", "") or "en")
             send_mail(
                 subject=subject[:200],
-                message="Hello,\n\nWhat needs your attention on KPO Desk:\n\n" + "\n".join(lines) + "\n",
+                message=message,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[recipient.email],
             )
             sent += 1
         Notification.objects.filter(pk__in=[n.pk for n in due]).update(emailed_at=now)
     return sent
+
+
+def _digest_email(items: list[Notification], *, language: str) -> tuple[str, str]:
+    """The subject and text of one recipient's email, in the recipient's own language."""
+    with override(language):
+        texts = [n.text for n in items]
+        if len(items) == 1:
+            subject = texts[0].title
+        else:
+            subject = ngettext(
+                "KPO Desk: %(count)d SLA alert for you", "KPO Desk: %(count)d SLA alerts for you", len(items)
+            ) % {"count": len(items)}
+        lines = [
+            f"- {text.title}\n  {text.body}\n  {n.url}".rstrip() for n, text in zip(items, texts, strict=True)
+        ]
+        greeting = gettext("Hello,\n\nWhat needs your attention on KPO Desk:")
+    return subject, greeting + "\n\n" + "\n".join(lines) + "\n"
