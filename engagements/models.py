@@ -12,7 +12,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from kpo.accounts.models import validate_time_zone
 from kpo.core.fields import country_field, currency_check, currency_field, money_field
-from kpo.core.models import TimeStampedModel
+from kpo.core.models import KpoModel, TimeStampedModel
 from sla.choices import Priority
 
 from .choices import (
@@ -52,7 +52,7 @@ class Client(TimeStampedModel):
         return self.name
 
 
-class ClientContact(models.Model):
+class ClientContact(KpoModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
     full_name = models.CharField(max_length=150)
     email = models.EmailField()
@@ -140,7 +140,7 @@ class EngagementGroupObjectPermission(GroupObjectPermissionBase):
         indexes = [models.Index(fields=["group", "permission"], name="engagement_gperm_group_idx")]
 
 
-class EngagementConsultant(models.Model):
+class EngagementConsultant(KpoModel):
     """A consultant explicitly attached to an engagement in one capacity."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="consultant_links")
@@ -220,7 +220,7 @@ class Task(TimeStampedModel):
         return reverse("engagements:task-detail", args=[self.pk])
 
 
-class TaskEvent(models.Model):
+class TaskEvent(KpoModel):
     """One change of a task (status, priority or assignee): who, when, from, to, note. Clocks derive from these."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
@@ -263,7 +263,7 @@ def deliverable_upload_to(instance: "Deliverable", filename: str) -> str:
     return f"deliverables/{instance.task_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
 
 
-class Deliverable(models.Model):
+class Deliverable(KpoModel):
     """A file or a link attached to a task delivery."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="deliverables")
@@ -295,7 +295,7 @@ class Deliverable(models.Model):
         return self.original_name or self.url
 
 
-class Comment(models.Model):
+class Comment(KpoModel):
     """A message on an engagement, optionally about one of its tasks."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="comments")
@@ -318,7 +318,7 @@ class Comment(models.Model):
         return f"{self.author}: {self.body[:40]}"
 
 
-class QualityReview(models.Model):
+class QualityReview(KpoModel):
     """A client SME's review of a delivered (sampled) task."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reviews")
@@ -348,7 +348,7 @@ class QualityReview(models.Model):
         return f"Review of {self.task_id}: {self.accuracy_score} ({self.outcome})"
 
 
-class ReviewDefect(models.Model):
+class ReviewDefect(KpoModel):
     """A defect found in a review, by type."""
 
     review = models.ForeignKey(QualityReview, on_delete=models.CASCADE, related_name="defects")
@@ -366,7 +366,7 @@ class ReviewDefect(models.Model):
         return f"{self.get_defect_type_display()} ×{self.count}"
 
 
-class TimeEntry(models.Model):
+class TimeEntry(KpoModel):
     """Effort logged on a task by a team member, priced at the rate card in force (a snapshot)."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="time_entries")

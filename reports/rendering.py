@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from html import unescape
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urljoin, urlsplit
 
 import markdown
