@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from kpo.accounts.models import validate_time_zone
 from kpo.core.fields import country_field, currency_check, currency_field, money_field
-from kpo.core.models import TimeStampedModel
+from kpo.core.models import KpoModel, TimeStampedModel
 
 from .choices import CandidateSource, CandidateStage, CertificationStandard, StaffRole
 
 
-class ServiceLine(models.Model):
+class ServiceLine(KpoModel):
     """A kind of knowledge work: legal research, financial analysis, market research, ..."""
 
     code = models.SlugField(max_length=50, unique=True)
@@ -58,7 +58,7 @@ class Provider(TimeStampedModel):
         return reverse("providers:detail", args=[self.pk])
 
 
-class ProviderSite(models.Model):
+class ProviderSite(KpoModel):
     """A delivery centre of a provider."""
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="sites")
@@ -74,7 +74,7 @@ class ProviderSite(models.Model):
         return f"{self.provider} – {self.city}, {self.country}"
 
 
-class Certification(models.Model):
+class Certification(KpoModel):
     """A recognised standard a provider holds, checked at matching time (expiry matters)."""
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="certifications")
@@ -100,7 +100,7 @@ class Certification(models.Model):
         return self.issued_on <= day < self.expires_on
 
 
-class RateCard(models.Model):
+class RateCard(KpoModel):
     """A provider's hourly rates per staff role, in one currency, for a validity window."""
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="rate_cards")
@@ -124,7 +124,7 @@ class RateCard(models.Model):
         return f"{self.provider} – {self.name} ({self.currency})"
 
 
-class RateCardEntry(models.Model):
+class RateCardEntry(KpoModel):
     rate_card = models.ForeignKey(RateCard, on_delete=models.CASCADE, related_name="entries")
     role = models.CharField(max_length=32, choices=StaffRole.choices)
     hourly_rate = money_field("hourly rate")

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kpo.core.models import TimeStampedModel
+from kpo.core.models import KpoModel, TimeStampedModel
 
 from .choices import RecommendationPriority, ReportStatus
 
@@ -58,7 +58,7 @@ class RecommendationReport(TimeStampedModel):
         return reverse("reports:detail", args=[self.pk])
 
 
-class ReportBranding(models.Model):
+class ReportBranding(KpoModel):
     """How an engagement's reports look: accent colour and who they are prepared by and for."""
 
     engagement = models.OneToOneField(
@@ -78,7 +78,7 @@ class ReportBranding(models.Model):
         return f"Branding of {self.engagement}"
 
 
-class Finding(models.Model):
+class Finding(KpoModel):
     """A conclusion with its evidence."""
 
     report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="findings")
@@ -98,7 +98,7 @@ class Finding(models.Model):
         return self.title
 
 
-class Recommendation(models.Model):
+class Recommendation(KpoModel):
     """A recommended action and the rationale explaining how it was reached."""
 
     report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="recommendations")
@@ -124,7 +124,7 @@ def report_version_upload_to(instance: "ReportVersion", filename: str) -> str:
     return f"reports/{instance.report_id}/v{instance.number}-{instance.content_sha256[:12]}.pdf"
 
 
-class ReportVersion(models.Model):
+class ReportVersion(KpoModel):
     """An immutable render of a report; a new render never overwrites an old one."""
 
     report = models.ForeignKey(RecommendationReport, on_delete=models.CASCADE, related_name="versions")

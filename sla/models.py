@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpo.accounts.models import validate_time_zone
 from kpo.core.fields import country_field, currency_check, currency_field, money_field
-from kpo.core.models import TimeStampedModel
+from kpo.core.models import KpoModel, TimeStampedModel
 
 from .calendar import Schedule
 from .choices import (
@@ -82,7 +82,7 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-class WorkingInterval(models.Model):
+class WorkingInterval(KpoModel):
     """One working span of a weekday, in minutes after local midnight; 1440 is 24:00."""
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="intervals")
@@ -117,7 +117,7 @@ class WorkingInterval(models.Model):
         return _hhmm(self.end_minute)
 
 
-class CalendarException(models.Model):
+class CalendarException(KpoModel):
     """A date the calendar is closed (beyond public holidays) or works although it normally would not."""
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions")
@@ -209,7 +209,7 @@ class SLA(TimeStampedModel):
         return self.name
 
 
-class SLATarget(models.Model):
+class SLATarget(KpoModel):
     """Response and resolution budgets in business seconds for one priority."""
 
     sla = models.ForeignKey(SLA, on_delete=models.CASCADE, related_name="targets")
@@ -241,7 +241,7 @@ class SLATarget(models.Model):
         return f"{self.sla} {self.priority}: respond {self.response_seconds}s, resolve {self.resolution_seconds}s"
 
 
-class KpiTarget(models.Model):
+class KpiTarget(KpoModel):
     """The period target of one KPI under an SLA, as a fraction (0.95 = 95%) or a score for accuracy."""
 
     sla = models.ForeignKey(SLA, on_delete=models.CASCADE, related_name="kpi_targets")
@@ -260,7 +260,7 @@ class KpiTarget(models.Model):
         return f"{self.sla}: {self.get_kpi_display()} {self.target:.2%}"
 
 
-class TaskClock(models.Model):
+class TaskClock(KpoModel):
     """A task's response or resolution clock, recomputed from its events; due_at makes breaches one query."""
 
     task = models.ForeignKey("engagements.Task", on_delete=models.CASCADE, related_name="clocks")
@@ -355,7 +355,7 @@ class KpiSnapshot(TimeStampedModel):
         return reverse("engagements:detail", args=[self.engagement_id])
 
 
-class SlaAlert(models.Model):
+class SlaAlert(KpoModel):
     """A clock entered at_risk or breached: recorded once per clock, level and cycle (the alert's idempotency)."""
 
     task = models.ForeignKey("engagements.Task", on_delete=models.CASCADE, related_name="sla_alerts")
@@ -379,7 +379,7 @@ class SlaAlert(models.Model):
         return f"{self.task_id} {self.clock_kind} {self.level} at {self.raised_at:%Y-%m-%d %H:%M}"
 
 
-class SamplingState(models.Model):
+class SamplingState(KpoModel):
     """Where an engagement's sampling stands in the switching rules (normal, tightened, reduced)."""
 
     engagement = models.OneToOneField(
@@ -395,7 +395,7 @@ class SamplingState(models.Model):
         return f"{self.engagement_id}: {self.level}"
 
 
-class SamplingSwitch(models.Model):
+class SamplingSwitch(KpoModel):
     """A change of sampling level, with the reason both sides see."""
 
     engagement = models.ForeignKey(
@@ -413,7 +413,7 @@ class SamplingSwitch(models.Model):
         return f"{self.engagement_id}: {self.from_level} → {self.to_level}"
 
 
-class SampleDraw(models.Model):
+class SampleDraw(KpoModel):
     """A delivered task drawn into the review sample, reproducibly (seeded by engagement and period)."""
 
     task = models.OneToOneField("engagements.Task", on_delete=models.CASCADE, related_name="sample_draw")
@@ -434,7 +434,7 @@ class SampleDraw(models.Model):
         return f"sample {self.task_id} ({self.period_start:%Y-%m})"
 
 
-class ClockRecomputeJob(models.Model):
+class ClockRecomputeJob(KpoModel):
     """A bulk recomputation of task clocks, with progress the user can watch."""
 
     engagement = models.ForeignKey(

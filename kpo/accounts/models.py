@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kpo.core.models import KpoModel
+
 from .choices import OrganisationKind, Role
 
 
@@ -80,7 +82,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
 
-class Organisation(models.Model):
+class Organisation(KpoModel):
     """A client company, a KPO provider or a consultancy; its members share a permission group."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -105,7 +107,7 @@ class Organisation(models.Model):
         super().save(*args, **kwargs)
 
 
-class Membership(models.Model):
+class Membership(KpoModel):
     """A user's role in an organisation. A user belongs to one organisation, possibly with several roles."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

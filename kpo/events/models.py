@@ -7,10 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from kpo.core.models import KpoModel
+
 from .choices import DeliveryStatus, EventType
 
 
-class DomainEvent(models.Model):
+class DomainEvent(KpoModel):
     """Something that happened, written in the same transaction as the change (the outbox).
 
     A worker dispatches it (notifications and webhook deliveries) exactly once in effect: the
@@ -49,7 +51,7 @@ class DomainEvent(models.Model):
         return f"{self.event_type} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-class Notification(models.Model):
+class Notification(KpoModel):
     """An in-app notification for one user, created once per (event, recipient).
 
     Its words are written when it is shown, in the reader's language, from `verb` and `params` (see
@@ -107,7 +109,7 @@ class Notification(models.Model):
         return self.text.body
 
 
-class WebhookSubscription(models.Model):
+class WebhookSubscription(KpoModel):
     """An organisation's integration: a URL that receives the chosen events of the engagements the
     organisation may see, signed with a secret only the organisation knows."""
 
@@ -144,7 +146,7 @@ class WebhookSubscription(models.Model):
         return not self.event_types or event_type in self.event_types
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(KpoModel):
     """One event sent to one subscription: created once at fan-out, retried until it succeeds or dies.
 
     The row is the retry schedule: `next_attempt_at` survives a worker's death, and a beat sweep
