@@ -7,7 +7,6 @@ tables and filtered by subquery (never by a Python list of ids), written as SQL 
 """
 
 from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -65,8 +64,7 @@ def visible_engagement_ids(user: User) -> QuerySet | RawSQL:
 def _visible_engagement_ids(user: User) -> QuerySet | RawSQL:
     # Written as SQL: the ORM spelling (two permission subqueries OR-ed, through auth_permission joins)
     # took longer to build and plan than the 50-row task page it scoped took to run.
-    permission = (VIEW_ENGAGEMENT, Engagement._meta.app_label, Engagement._meta.model_name)
-    granted = RawSQL(_VISIBLE_ENGAGEMENTS_SQL, (user.pk, *permission, user.pk, *permission))  # noqa: S611 (parameters)
+    granted = RawSQL(_VISIBLE_ENGAGEMENTS_SQL, (user.pk, view_engagement_permission_id()) * 2)  # noqa: S611 (parameters)
     if not _is_only_provider_analyst(user):
         return granted
     # An analyst works on what is assigned to them: only those engagements, not the provider's whole book.
@@ -81,21 +79,33 @@ def _visible_engagements_sql() -> str:
     # flattened into a semi-join, let it walk 400,000 tasks of the board instead.
     by_user, by_group = EngagementUserObjectPermission._meta, EngagementGroupObjectPermission._meta
     user_groups = User.groups.through._meta.db_table
-    view_permission = (
-        f"SELECT p.id FROM {Permission._meta.db_table} p JOIN {ContentType._meta.db_table} ct "  # noqa: S608 (table names)
-        "ON ct.id = p.content_type_id WHERE p.codename = %s AND ct.app_label = %s AND ct.model = %s"
-    )
     return (
         f"SELECT e.id FROM {Engagement._meta.db_table} e WHERE e.id IN ("  # noqa: S608 (table names; values are parameters)
-        f"SELECT u.content_object_id FROM {by_user.db_table} u "
-        f"WHERE u.user_id = %s AND u.permission_id IN ({view_permission})"
+        f"SELECT u.content_object_id FROM {by_user.db_table} u WHERE u.user_id = %s AND u.permission_id = %s"
         f") OR e.id IN (SELECT g.content_object_id FROM {by_group.db_table} g "
-        f"JOIN {user_groups} ug ON ug.group_id = g.group_id "
-        f"WHERE ug.user_id = %s AND g.permission_id IN ({view_permission}))"
+        f"JOIN {user_groups} ug ON ug.group_id = g.group_id WHERE ug.user_id = %s AND g.permission_id = %s)"
     )
 
 
 _VISIBLE_ENGAGEMENTS_SQL = _visible_engagements_sql()
+_permission_ids: dict[str, int] = {}
+
+
+def view_engagement_permission_id() -> int:
+    """The id of the `view_engagement` permission, read once per process: looking it up by name inside
+    every scoped query (a join of auth_permission and content types) was most of their planning time.
+    Forgotten on `post_migrate` (see EngagementsConfig), which is when Django recreates permissions."""
+    if VIEW_ENGAGEMENT not in _permission_ids:
+        _permission_ids[VIEW_ENGAGEMENT] = Permission.objects.get(
+            codename=VIEW_ENGAGEMENT,
+            content_type__app_label=Engagement._meta.app_label,
+            content_type__model=Engagement._meta.model_name,
+        ).pk
+    return _permission_ids[VIEW_ENGAGEMENT]
+
+
+def forget_permission_ids(**kwargs) -> None:
+    _permission_ids.clear()
 
 
 def engagements_visible_to(user: User) -> QuerySet[Engagement]:

@@ -5,21 +5,56 @@ rest_framework.views (directly or through drf_spectacular). Rates come from REST
 DEFAULT_THROTTLE_RATES, read on every request, so tests can lower them with override_settings.
 """
 
+import time
+
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class _SettingsRateThrottle(SimpleRateThrottle):
-    """Reads its rate from the settings on each request, so override_settings (tests) takes effect."""
+class _SettingsRateThrottle(BaseThrottle):
+    """`rate` requests per period, counted in the cache with one atomic add-or-increment per request.
 
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+    DRF's SimpleRateThrottle reads and rewrites the list of every request time in the window (O(rate),
+    pickled both ways, per throttle, per request). This counts in a window that opens with the first
+    request and lasts the period; `Retry-After` says when it closes. The rate is read from the settings
+    on each request, so override_settings (tests) takes effect.
+    """
 
-    def allow_request(self, request, view):
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+    scope: str | None = None
+    cache = cache
+
+    def get_cache_key(self, request, view) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        ident = self.get_cache_key(request, view) if rate else None
+        if ident is None:
+            return True
+        count, period = rate.split("/")
+        limit, duration = int(count), _SECONDS[period[0]]
+        key = f"throttle:{self.scope}:{ident}"
+        if self.cache.add(key, 1, timeout=duration):
+            self.cache.set(f"{key}:opened", time.time(), timeout=duration)
+            return True
+        try:
+            hits = self.cache.incr(key)
+        except ValueError:  # the window closed between add() and incr(): this request opens the next one
+            self.cache.set(key, 1, timeout=duration)
+            self.cache.set(f"{key}:opened", time.time(), timeout=duration)
+            return True
+        if hits <= limit:
+            return True
+        opened = self.cache.get(f"{key}:opened") or time.time()
+        self._wait = max(1.0, opened + duration - time.time())
+        return False
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
 
 
 class UserRateThrottle(_SettingsRateThrottle):
@@ -30,7 +65,7 @@ class UserRateThrottle(_SettingsRateThrottle):
     def get_cache_key(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return str(request.user.pk)
 
 
 class TokenRateThrottle(_SettingsRateThrottle):
@@ -41,7 +76,7 @@ class TokenRateThrottle(_SettingsRateThrottle):
     def get_cache_key(self, request, view):
         if not isinstance(request.auth, Token):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.key[:12]}
+        return request.auth.key[:12]
 
 
 class AnonRateThrottle(_SettingsRateThrottle):
@@ -50,7 +85,7 @@ class AnonRateThrottle(_SettingsRateThrottle):
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.get_ident(request)
 
 
 class ScopedRateThrottle(_SettingsRateThrottle):
@@ -63,5 +98,8 @@ class ScopedRateThrottle(_SettingsRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view):
-        ident = request.user.pk if request.user and request.user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return (
+            str(request.user.pk)
+            if request.user and request.user.is_authenticated
+            else self.get_ident(request)
+        )
