@@ -52,3 +52,21 @@ def test_times_are_shown_in_the_viewers_zone_with_the_providers_on_hover():
         html = _render("{% local_time t 'Asia/Kolkata' %}", t=instant)
     assert "provider’s local time" not in html  # same zone: nothing more to say
     assert _render("{% local_time t %}", t=None) == "—"
+
+
+def test_local_time_writes_what_date_format_would_in_each_language():
+    # The tag formats "j M[ Y], H:i" itself (a page prints dozens); it must match Django's output exactly.
+    from django.utils.formats import date_format
+
+    from kpo.core.templatetags.kpo_format import _day_month_time
+
+    for language in ("en", "fr"):
+        with translation.override(language):
+            for month in range(1, 13):
+                moment = datetime(2025, month, 3 + month, month + 5, 7 * month % 60, tzinfo=UTC)
+                assert _day_month_time(moment, with_year=True) == date_format(moment, "j M Y, H:i")
+                assert _day_month_time(moment, with_year=False) == date_format(moment, "j M, H:i")
+    with translation.override("fr"), timezone.override(zoneinfo.ZoneInfo("Europe/Paris")):
+        long_ago = datetime(2019, 3, 2, 9, 0, tzinfo=UTC)  # another year: the year is written
+        expected = date_format(timezone.localtime(long_ago), "j M Y, H:i")
+        assert f">{expected}</time>" in _render("{% local_time t %}", t=long_ago)

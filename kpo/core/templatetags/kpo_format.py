@@ -8,13 +8,15 @@ Every number goes through Django's locale-aware `number_format`, so the French i
 import zoneinfo
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import template
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -56,12 +58,25 @@ def business_duration(seconds) -> str:
     return f"{sign}{text}"
 
 
+@lru_cache(maxsize=16)
+def _short_months(language: str | None) -> tuple[str, ...]:
+    """Django's "M" month names (e.g. "Nov", "Nov." in French) in `language`, index 1-12."""
+    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
+
+
+def _day_month_time(moment: datetime, *, with_year: bool) -> str:
+    """`date_format(moment, "j M[ Y], H:i")` without parsing the format for each of a page's times."""
+    month = _short_months(get_language())[moment.month]
+    year = f" {moment.year}" if with_year else ""
+    return f"{moment.day} {month}{year}, {moment:%H:%M}"
+
+
 @register.simple_tag(takes_context=True)
 def local_time(context, instant, other_zone=None, fmt=None):
     """<time> in the viewer's zone (the active one); the provider's local time on hover.
 
     `other_zone` is an IANA name (typically the provider's or the SLA calendar's zone); when it differs
-    from the viewer's, the title says e.g. "14:30 in Asia/Kolkata (provider's local time)".
+    from the viewer's, the title says e.g. "14:30 in Asia/Kolkata (provider’s local time)".
     """
     if not instant:
         return DASH
@@ -71,14 +86,15 @@ def local_time(context, instant, other_zone=None, fmt=None):
     shown = timezone.localtime(instant, viewer) if timezone.is_aware(instant) else instant
     if fmt is None:
         # "22 Nov, 14:30" this year, "22 Nov 2025, 14:30" otherwise; month names follow the language.
-        fmt = "j M, H:i" if shown.year == timezone.localtime(timezone.now(), viewer).year else "j M Y, H:i"
-    text = date_format(shown, fmt, use_l10n=True)
+        text = _day_month_time(shown, with_year=shown.year != timezone.localtime(timezone.now(), viewer).year)
+    else:
+        text = date_format(shown, fmt, use_l10n=True)
     zone = _zone(other_zone)
     viewer_name = str(getattr(viewer, "key", viewer))
     if zone is not None and timezone.is_aware(instant) and zone.key != viewer_name:
         there = timezone.localtime(instant, zone)
         title = _("%(time)s in %(zone)s (provider’s local time); shown in %(viewer)s") % {
-            "time": date_format(there, "j M Y, H:i", use_l10n=True),
+            "time": _day_month_time(there, with_year=True),
             "zone": zone.key,
             "viewer": viewer_name,
         }
