@@ -46,31 +46,74 @@ def _authenticated(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def visible_engagement_ids(user: User) -> QuerySet | RawSQL:
-    """A subquery of the engagement ids the user may view (for `__in` filters on other models)."""
+def visible_engagement_ids(user: User) -> QuerySet | RawSQL | list[int]:
+    """The engagement ids the user may view, for `__in` filters on other models: a subquery, or the ids
+    themselves when the API's token authentication read them with the user (see `granted_ids_sql`)."""
     if not _authenticated(user):
         return Engagement.objects.none().values("pk")
     if is_operator(user):
         return Engagement.objects.values("pk")
     # A page scopes a dozen querysets by this subquery: build it once per user object (a request's user).
     # Only its construction is kept: it is SQL, evaluated by the database afresh in every query using it.
+    # A permission written since (same process) makes it rebuild: preloaded ids are then stale.
+    generation = _access_generation[0]
     built = getattr(user, "_kpo_visible_engagement_ids", None)
-    if built is None:
-        built = _visible_engagement_ids(user)
+    if built is None or built[0] != generation:
+        built = (generation, _visible_engagement_ids(user))
         user._kpo_visible_engagement_ids = built
-    return built._chain() if isinstance(built, QuerySet) else built
+    return built[1]._chain() if isinstance(built[1], QuerySet) else built[1]
 
 
-def _visible_engagement_ids(user: User) -> QuerySet | RawSQL:
-    # Written as SQL: the ORM spelling (two permission subqueries OR-ed, through auth_permission joins)
-    # took longer to build and plan than the 50-row task page it scoped took to run.
-    granted = RawSQL(_VISIBLE_ENGAGEMENTS_SQL, (user.pk, view_engagement_permission_id()) * 2)  # noqa: S611 (parameters)
+def _visible_engagement_ids(user: User) -> QuerySet | RawSQL | list[int]:
+    granted = _preloaded_ids(user)
+    if granted is None:
+        # Written as SQL: the ORM spelling (two permission subqueries OR-ed, through auth_permission
+        # joins) took longer to build and plan than the 50-row task page it scoped took to run.
+        granted = RawSQL(_VISIBLE_ENGAGEMENTS_SQL, (user.pk, view_engagement_permission_id()) * 2)  # noqa: S611 (parameters)
     if not _is_only_provider_analyst(user):
         return granted
     # An analyst works on what is assigned to them: only those engagements, not the provider's whole book.
     return Engagement.objects.filter(
         pk__in=granted, id__in=Task.objects.filter(assignee__user=user).values("engagement_id")
     ).values("pk")
+
+
+def _preloaded_ids(user: User) -> list[int] | None:
+    codes = getattr(user, "kpo_engagement_ids", _UNSET)  # getattr: request.user is a lazy proxy
+    if codes is _UNSET or getattr(user, "kpo_access_generation", None) != _access_generation[0]:
+        return None
+    return [int(code) for code in (codes or "").split(",") if code]
+
+
+# Bumped (in this process) whenever an engagement permission row or a group membership is written: ids
+# read before then are no longer trusted (see visible_engagement_ids). Signals: EngagementsConfig.ready.
+_access_generation = [0]
+_UNSET = object()
+
+
+def access_generation() -> int:
+    return _access_generation[0]
+
+
+def access_changed(**kwargs) -> None:
+    _access_generation[0] += 1
+
+
+def granted_ids_sql(user_column: str, vendor: str) -> str | None:
+    """A SQL expression: the comma-joined ids of the engagements `user_column` may view, with two `%s`
+    parameters (view_engagement_permission_id() twice), for reading them in the same statement as the
+    user; None for a database without a string aggregate here."""
+    joined = {"postgresql": "STRING_AGG(v.id::text, ',')", "sqlite": "GROUP_CONCAT(v.id)"}.get(vendor)
+    if joined is None:
+        return None
+    by_user, by_group = EngagementUserObjectPermission._meta, EngagementGroupObjectPermission._meta
+    user_groups = User.groups.through._meta.db_table
+    return (
+        f"(SELECT {joined} FROM (SELECT pu.content_object_id AS id FROM {by_user.db_table} pu "  # noqa: S608 (table names)
+        f"WHERE pu.user_id = {user_column} AND pu.permission_id = %s UNION "
+        f"SELECT pg.content_object_id FROM {by_group.db_table} pg JOIN {user_groups} pug ON pug.group_id = pg.group_id "
+        f"WHERE pug.user_id = {user_column} AND pg.permission_id = %s) v)"
+    )
 
 
 def _visible_engagements_sql() -> str:

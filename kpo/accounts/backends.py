@@ -23,26 +23,34 @@ class EmailBackend(ModelBackend):
         return super().authenticate(request, username=email, password=password, **kwargs)
 
 
-# The token, its user and the user's roles in one statement: the ORM spelling of the same (a correlated
-# aggregate subquery) cost more to build than the query took to run, on every API call.
+# The token, its user, the user's roles and the engagements they may see, in one statement: the ORM
+# spelling (correlated aggregate subqueries) cost more to build than the query took to run, and the
+# engagement ids spare every scoped query of the call a subquery to plan.
 _API_CALLER_SQL = (
     "SELECT u.*, t.created AS kpo_token_created, "
-    "(SELECT {roles} FROM accounts_membership m WHERE m.user_id = u.id) AS kpo_role_codes "
+    "(SELECT {roles} FROM accounts_membership m WHERE m.user_id = u.id) AS kpo_role_codes, "
+    "{engagement_ids} AS kpo_engagement_ids "
     "FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %s"
 )
 _ROLE_CODES = {"postgresql": "STRING_AGG(m.role, ',')", "sqlite": "GROUP_CONCAT(m.role)"}
 
 
 class TokenAuthentication(DrfTokenAuthentication):
-    """DRF's token authentication, reading the user's roles in the token's query (one query, not two)."""
+    """DRF's token authentication, reading the user's roles and visible engagement ids with the token."""
 
     def authenticate_credentials(self, key):
-        roles = _ROLE_CODES.get(connection.vendor)
-        if roles is None:  # another database: DRF's own lookup, roles read when first needed
+        from engagements.selectors import access_generation, granted_ids_sql, view_engagement_permission_id
+
+        roles, engagement_ids = _ROLE_CODES.get(connection.vendor), granted_ids_sql("u.id", connection.vendor)
+        if roles is None or engagement_ids is None:  # another database: DRF's lookup, the rest read later
             return super().authenticate_credentials(key)
-        user = next(iter(User.objects.raw(_API_CALLER_SQL.format(roles=roles), [key])), None)
+        generation = access_generation()  # before the read: a grant meanwhile makes the ids untrusted
+        permission = view_engagement_permission_id()
+        sql = _API_CALLER_SQL.format(roles=roles, engagement_ids=engagement_ids)
+        user = next(iter(User.objects.raw(sql, [permission, permission, key])), None)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        user.kpo_access_generation = generation
         return user, Token(key=key, user=user, created=user.kpo_token_created)
