@@ -53,4 +53,6 @@ class TokenAuthentication(DrfTokenAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         user.kpo_access_generation = generation
-        return user, Token(key=key, user=user, created=user.kpo_token_created)
+        token = Token(key=key, user=user, created=user.kpo_token_created)
+        token._state.adding, token._state.db = False, user._state.db  # as loaded from the database
+        return user, token
