@@ -144,6 +144,13 @@ class ReportVersion(KpoModel):
     started_at = models.DateTimeField(null=True, blank=True)
     # A worker holds the render until then; past it a lost render may be claimed again.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The worker task that holds the lease: its own redelivery (the worker died) may take over."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

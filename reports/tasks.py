@@ -17,15 +17,16 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=RENDER_TIME_LIMIT - 20,
     time_limit=RENDER_TIME_LIMIT,
 )
-def render_report_version(version_id: int) -> str:
-    """Render one version. A lost worker re-delivers the message; the claim makes that harmless."""
+def render_report_version(self, version_id: int) -> str:
+    """Render one version. A lost worker re-delivers the message, which takes its own claim over."""
     try:
-        return report_version_render(version_id=version_id)
+        return report_version_render(version_id=version_id, claimant=self.request.id or "")
     except SoftTimeLimitExceeded:
         report_version_fail(
             version_id=version_id,

@@ -5,8 +5,9 @@ commit; a second request while one is under way joins it (one pending version pe
 a partial unique constraint). The worker claims the version with a conditional update and a lease;
 the PDF is stored through Django's storage API first, and only then is the version marked ready, in
 one transaction with the `report.ready` event and the notifications. A worker killed mid-render
-leaves the version `rendering` with an expiring lease: the recovery sweep queues it again (up to
-MAX_ATTEMPTS) or marks it failed with the reason. Nothing half-written is ever marked ready.
+leaves the version `rendering` with an expiring lease. Its message comes back (reject_on_worker_lost)
+and takes the lease over at once; if that is lost too, the recovery sweep queues the version again once
+the lease expires. Either way it runs up to MAX_ATTEMPTS times, then is marked failed with the reason. Nothing half-written is ever marked ready.
 """
 
 import hashlib
@@ -119,19 +120,26 @@ def _meta(version: ReportVersion) -> RenderMeta:
     )
 
 
-def report_version_render(*, version_id: int, now: datetime | None = None) -> str:
+def report_version_render(*, version_id: int, now: datetime | None = None, claimant: str = "") -> str:
     """Render one queued version; returns "ready", "failed" or "skipped" (not claimable: done, taken
-    by a live worker, or gone). Safe to run twice: only the claimant renders, only once it is ready."""
+    by a live worker, or gone). Safe to run twice: only the claimant renders, only once it is ready.
+
+    `claimant`: the worker task's id. A message comes back with the same id only when the worker that
+    ran it died (acks_late + reject_on_worker_lost), so that run takes the lease over at once instead of
+    waiting for it to expire and for the recovery sweep."""
     now = now or timezone.now()
     claimable = Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RENDERING, lease_expires_at__lt=now)
+    if claimant:
+        claimable |= Q(status=ReportStatus.RENDERING, claimed_by=claimant)
     claimed = ReportVersion.objects.filter(claimable, pk=version_id, attempts__lt=MAX_ATTEMPTS).update(
         status=ReportStatus.RENDERING,
         started_at=now,
         lease_expires_at=now + LEASE,
+        claimed_by=claimant,
         attempts=F("attempts") + 1,
     )
     if not claimed:
-        _fail_if_exhausted(version_id=version_id, now=now)
+        _fail_if_exhausted(version_id=version_id, now=now, claimant=claimant)
         return "skipped"
     version = ReportVersion.objects.select_related("report__engagement", "created_by").get(pk=version_id)
     _set_report_status(version, ReportStatus.RENDERING)
@@ -190,9 +198,11 @@ def report_version_fail(*, version_id: int, reason: str, claimed_at: datetime | 
     return True
 
 
-def _fail_if_exhausted(*, version_id: int, now: datetime) -> None:
+def _fail_if_exhausted(*, version_id: int, now: datetime, claimant: str = "") -> None:
+    # Out of attempts and its last run is over: the lease expired, or that run's worker died.
+    over = Q(lease_expires_at__lt=now) | (Q(claimed_by=claimant) if claimant else Q(pk__in=[]))
     exhausted = ReportVersion.objects.filter(
-        pk=version_id, status=ReportStatus.RENDERING, lease_expires_at__lt=now, attempts__gte=MAX_ATTEMPTS
+        over, pk=version_id, status=ReportStatus.RENDERING, attempts__gte=MAX_ATTEMPTS
     ).exists()
     if exhausted:
         report_version_fail(

@@ -177,3 +177,41 @@ def test_a_recommendation_cannot_rest_on_another_reports_finding(report, world, 
         services.recommendation_create(
             report=report, actor=consultant_analyst, action="a", rationale="b", supporting_findings=[foreign]
         )
+
+
+def test_the_redelivery_of_a_killed_render_takes_its_own_lease_over_at_once(
+    report, consultant_analyst, media
+):
+    version, _ = report_render_request(report=report, actor=consultant_analyst)
+    now = timezone.now()
+    lease = {
+        "status": ReportStatus.RENDERING,
+        "started_at": now,
+        "lease_expires_at": now + timedelta(minutes=4),
+    }
+    ReportVersion.objects.filter(pk=version.pk).update(**lease, attempts=1, claimed_by="task-1")
+    # Another message (e.g. the sweep's) waits for the lease; the same message back (its worker died) does not.
+    assert report_version_render(version_id=version.pk, now=now, claimant="task-2") == "skipped"
+    assert report_version_render(version_id=version.pk, now=now, claimant="task-1") == "ready"
+    version.refresh_from_db()
+    assert (version.status, version.attempts) == (ReportStatus.READY, 2)
+
+
+def test_the_redelivery_of_a_render_killed_on_its_last_attempt_fails_it_at_once(
+    report, consultant_analyst, media
+):
+    version, _ = report_render_request(report=report, actor=consultant_analyst)
+    now = timezone.now()
+    ReportVersion.objects.filter(pk=version.pk).update(
+        status=ReportStatus.RENDERING,
+        started_at=now,
+        lease_expires_at=now + timedelta(minutes=4),
+        attempts=render_module.MAX_ATTEMPTS,
+        claimed_by="task-1",
+    )
+    assert report_version_render(version_id=version.pk, now=now, claimant="task-2") == "skipped"
+    assert ReportVersion.objects.get(pk=version.pk).status == ReportStatus.RENDERING  # its run may be alive
+    assert report_version_render(version_id=version.pk, now=now, claimant="task-1") == "skipped"
+    version.refresh_from_db()
+    assert version.status == ReportStatus.FAILED
+    assert "stopped before finishing" in version.error
