@@ -14,6 +14,7 @@ from django.db.models.expressions import RawSQL
 from kpo.accounts.choices import CLIENT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.models import User
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
+from kpo.core.sql import comma_joined
 
 from .choices import ConsultantRole, TaskStatus
 from .models import (
@@ -103,34 +104,26 @@ def granted_ids_sql(user_column: str, vendor: str) -> str | None:
     """A SQL expression: the comma-joined ids of the engagements `user_column` may view, with two `%s`
     parameters (view_engagement_permission_id() twice), for reading them in the same statement as the
     user; None for a database without a string aggregate here."""
-    joined = {"postgresql": "STRING_AGG(v.id::text, ',')", "sqlite": "GROUP_CONCAT(v.id)"}.get(vendor)
-    if joined is None:
-        return None
-    by_user, by_group = EngagementUserObjectPermission._meta, EngagementGroupObjectPermission._meta
-    user_groups = User.groups.through._meta.db_table
-    return (
-        f"(SELECT {joined} FROM (SELECT pu.content_object_id AS id FROM {by_user.db_table} pu "  # noqa: S608 (table names)
-        f"WHERE pu.user_id = {user_column} AND pu.permission_id = %s UNION "
-        f"SELECT pg.content_object_id FROM {by_group.db_table} pg JOIN {user_groups} pug ON pug.group_id = pg.group_id "
-        f"WHERE pug.user_id = {user_column} AND pg.permission_id = %s) v)"
-    )
+    joined = comma_joined("v.id", vendor)
+    return f"(SELECT {joined} FROM ({_visible_engagements_sql(user_column)}) v)" if joined else None  # noqa: S608
 
 
-def _visible_engagements_sql() -> str:
-    # The shape the ORM wrote (engagements filtered by two OR-ed IN subqueries) on purpose: the planner
-    # sees a small base relation to drive index probes into tasks. A UNION of the permission rows,
-    # flattened into a semi-join, let it walk 400,000 tasks of the board instead.
+def _visible_engagements_sql(user: str) -> str:
+    """The ids of the engagements the user `user` (a `%s` or a column) may view; two more `%s`: the
+    view permission's id. The shape the ORM wrote (engagements filtered by two OR-ed IN subqueries) on
+    purpose: the planner sees a small base relation to drive index probes into tasks. A UNION of the
+    permission rows, flattened into a semi-join, let it walk 400,000 tasks of the board instead."""
     by_user, by_group = EngagementUserObjectPermission._meta, EngagementGroupObjectPermission._meta
     user_groups = User.groups.through._meta.db_table
     return (
         f"SELECT e.id FROM {Engagement._meta.db_table} e WHERE e.id IN ("  # noqa: S608 (table names; values are parameters)
-        f"SELECT u.content_object_id FROM {by_user.db_table} u WHERE u.user_id = %s AND u.permission_id = %s"
-        f") OR e.id IN (SELECT g.content_object_id FROM {by_group.db_table} g "
-        f"JOIN {user_groups} ug ON ug.group_id = g.group_id WHERE ug.user_id = %s AND g.permission_id = %s)"
+        f"SELECT pu.content_object_id FROM {by_user.db_table} pu WHERE pu.user_id = {user} AND pu.permission_id = %s"
+        f") OR e.id IN (SELECT pg.content_object_id FROM {by_group.db_table} pg "
+        f"JOIN {user_groups} pug ON pug.group_id = pg.group_id WHERE pug.user_id = {user} AND pg.permission_id = %s)"
     )
 
 
-_VISIBLE_ENGAGEMENTS_SQL = _visible_engagements_sql()
+_VISIBLE_ENGAGEMENTS_SQL = _visible_engagements_sql("%s")
 _permission_ids: dict[str, int] = {}
 
 

@@ -8,7 +8,9 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication as DrfTokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from .models import User
+from kpo.core.sql import comma_joined
+
+from .models import Membership, User
 
 
 class EmailBackend(ModelBackend):
@@ -28,11 +30,10 @@ class EmailBackend(ModelBackend):
 # engagement ids spare every scoped query of the call a subquery to plan.
 _API_CALLER_SQL = (
     "SELECT u.*, t.created AS kpo_token_created, "
-    "(SELECT {roles} FROM accounts_membership m WHERE m.user_id = u.id) AS kpo_role_codes, "
+    "(SELECT {roles} FROM {memberships} m WHERE m.user_id = u.id) AS kpo_role_codes, "
     "{engagement_ids} AS kpo_engagement_ids "
-    "FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %s"
+    "FROM {tokens} t JOIN {users} u ON u.id = t.user_id WHERE t.key = %s"
 )
-_ROLE_CODES = {"postgresql": "STRING_AGG(m.role, ',')", "sqlite": "GROUP_CONCAT(m.role)"}
 
 
 class TokenAuthentication(DrfTokenAuthentication):
@@ -41,12 +42,21 @@ class TokenAuthentication(DrfTokenAuthentication):
     def authenticate_credentials(self, key):
         from engagements.selectors import access_generation, granted_ids_sql, view_engagement_permission_id
 
-        roles, engagement_ids = _ROLE_CODES.get(connection.vendor), granted_ids_sql("u.id", connection.vendor)
+        roles, engagement_ids = (
+            comma_joined("m.role", connection.vendor),
+            granted_ids_sql("u.id", connection.vendor),
+        )
         if roles is None or engagement_ids is None:  # another database: DRF's lookup, the rest read later
             return super().authenticate_credentials(key)
         generation = access_generation()  # before the read: a grant meanwhile makes the ids untrusted
         permission = view_engagement_permission_id()
-        sql = _API_CALLER_SQL.format(roles=roles, engagement_ids=engagement_ids)
+        sql = _API_CALLER_SQL.format(
+            roles=roles,
+            engagement_ids=engagement_ids,
+            memberships=Membership._meta.db_table,
+            tokens=Token._meta.db_table,
+            users=User._meta.db_table,
+        )
         user = next(iter(User.objects.raw(sql, [permission, permission, key])), None)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

@@ -27,9 +27,6 @@ class _SettingsRateThrottle(BaseThrottle):
     scope: str | None = None
     cache = cache
 
-    def get_cache_key(self, request, view) -> str | None:
-        raise NotImplementedError
-
     def allow_request(self, request, view) -> bool:
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         ident = self.get_cache_key(request, view) if rate else None
