@@ -333,6 +333,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Webhooks to loopback/private addresses (SSRF) are refused unless DEBUG or this flag is on.
 KPO_WEBHOOKS_ALLOW_PRIVATE = env_bool("KPO_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+# The wait before a failed webhook's first retry; each later wait is four times the one before.
+KPO_WEBHOOK_FIRST_RETRY_SECONDS = float(os.environ.get("KPO_WEBHOOK_FIRST_RETRY_SECONDS", "30"))
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ requesting `world` and `client_staff` in one test gives the same client A:
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -75,6 +76,33 @@ def _eager_celery(request):
         yield
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database is thrown away: on PostgreSQL its commits need not wait for the disk (every
+    connection, the Celery worker's included, takes the database's setting)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            name = connection.settings_dict["NAME"]
+            cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+            cursor.execute("SET synchronous_commit = off")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _browser_world_early(request, tmp_path_factory):
+    """The browser tests' demo database takes a minute to seed: start it with the session, in the
+    background, so it is ready (or nearly) when they come."""
+    from tests.browser import _server
+
+    if Path(_server.CHROMIUM).exists() and any(
+        item.nodeid.startswith("tests/browser/") for item in request.session.items
+    ):
+        _server.prepare(tmp_path_factory)
+    yield
+    _server.close()  # when the browser tests did not get to it
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,6 +1,8 @@
 """`manage.py seed_demo`: the demo world is complete, realistic, isolated per client and idempotent.
 
-Each test seeds its own world (four seeds in all); nothing here depends on conftest fixtures.
+Seeding takes tens of seconds, so the module seeds once (`seeded`, with DEBUG off and `--force`, which
+is itself under test) inside a transaction rolled back when the module ends; each test runs in a
+savepoint of it. Nothing here depends on conftest fixtures.
 """
 
 from collections import defaultdict
@@ -12,6 +14,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from engagements.choices import EngagementStatus, ReviewOutcome, TaskStatus
@@ -102,11 +106,13 @@ DEMO_LOGINS = [
 ]
 
 
+MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # authentication below checks hashes: keep it fast
+
+
 @pytest.fixture
 def debug_on(settings):
     settings.DEBUG = True
-    # Authentication below checks the password hash; MD5 keeps that fast.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = MD5
 
 
 def seed(*args: str) -> str:
@@ -121,8 +127,31 @@ def snapshot() -> dict[str, list[tuple]]:
 
 
 @pytest.mark.django_db
-def test_second_run_creates_and_changes_nothing(debug_on):
-    seed()
+def test_refuses_without_debug_unless_forced(settings):
+    """Runs first, on the empty database: the refusal writes nothing."""
+    settings.DEBUG = False
+    settings.PASSWORD_HASHERS = MD5
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Engagement.objects.exists() and not User.objects.exists()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo world, seeded once for the module by `seed_demo --force` with DEBUG off; its output."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=False, PASSWORD_HASHERS=MD5),
+        transaction.atomic(),
+    ):
+        output = seed("--force")
+        yield output
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_second_run_creates_and_changes_nothing(seeded, debug_on):
     first = snapshot()
 
     output = seed()
@@ -143,8 +172,8 @@ def test_second_run_creates_and_changes_nothing(debug_on):
 
 
 @pytest.mark.django_db
-def test_demo_world_has_what_the_demo_needs(debug_on):
-    output = seed()
+def test_demo_world_has_what_the_demo_needs(seeded, debug_on):
+    output = seeded
     now = timezone.now()
 
     # Clients and providers.
@@ -259,8 +288,7 @@ def test_demo_world_has_what_the_demo_needs(debug_on):
 
 
 @pytest.mark.django_db
-def test_a_client_never_sees_another_clients_engagements(debug_on):
-    seed()
+def test_a_client_never_sees_another_clients_engagements(seeded):
     law_firm, insurer = Client.objects.get(country="GB"), Client.objects.get(country="DE")
     other_staff = User.objects.get(email="client2.staff@demo.kpo")
 
@@ -278,16 +306,10 @@ def test_a_client_never_sees_another_clients_engagements(debug_on):
 
 
 @pytest.mark.django_db
-def test_refuses_without_debug_unless_forced(settings):
+def test_forced_seed_works_but_the_demo_password_is_refused_with_debug_off(seeded, settings):
     settings.DEBUG = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-    with pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo", stdout=StringIO())
-    assert not Engagement.objects.exists()
-
-    seed("--force")
-
     assert Engagement.objects.count() >= 12
-    # The world is there, but the demo password is refused while DEBUG is off.
+    assert "works only with DEBUG on" in seeded
     assert authenticate(username="client.staff@demo.kpo", password=DEMO_PASSWORD) is None
+    settings.DEBUG = True
+    assert authenticate(username="client.staff@demo.kpo", password=DEMO_PASSWORD) is not None

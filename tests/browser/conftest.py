@@ -2,7 +2,8 @@
 
 The server is `manage.py runserver` in a subprocess on a free port, over its own database (a sibling
 PostgreSQL database when DATABASE_URL points at PostgreSQL, else a SQLite file), loaded once per session
-with `seed_demo`, so the browser sees exactly what `make run` shows. Celery runs eagerly in that process.
+with `seed_demo` (in the background from the session's start: tests/browser/_server.py), so the browser
+sees exactly what `make run` shows. Celery runs eagerly in that process.
 Tests change demo data (a task moves, a review is filed), so each picks its own objects.
 
 Without chromium these tests skip; with KPO_REQUIRE_SERVICES=1 (CI) they fail instead.
@@ -14,18 +15,17 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
+from . import _server
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("KPO_SCREENSHOTS_DIR", ROOT / "screenshots"))
-CHROMIUM = os.environ.get("KPO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = _server.CHROMIUM
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -50,37 +50,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class _Database:
-    """A database of the server's own: a sibling PostgreSQL database, or a SQLite file."""
-
-    def __init__(self, tmp: Path):
-        url = os.environ.get("DATABASE_URL", "")
-        self.postgres = url.startswith(("postgres://", "postgresql://"))
-        if self.postgres:
-            parsed = urlparse(url)
-            self.name = f"kpo_browser_{uuid.uuid4().hex[:10]}"
-            self.admin_url = parsed._replace(path="/postgres").geturl()
-            self.url = parsed._replace(path=f"/{self.name}").geturl()
-            self._execute(f'CREATE DATABASE "{self.name}"')
-        else:
-            self.url = f"sqlite:///{tmp / 'browser.sqlite3'}"
-
-    def _execute(self, sql: str) -> None:
-        import psycopg2
-
-        connection = psycopg2.connect(self.admin_url)
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-        finally:
-            connection.close()
-
-    def drop(self) -> None:
-        if self.postgres:
-            self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
@@ -95,29 +64,18 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def demo_server(chromium_path, tmp_path_factory):
     """The base URL of a seeded demo server, running for the whole session."""
-    database = _Database(tmp_path_factory.mktemp("browser-db"))
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "KPO_ENV"}}
-    env.update(
-        DATABASE_URL=database.url,
-        DEBUG="1",
-        PYTHONUNBUFFERED="1",
-        MEDIA_ROOT=str(tmp_path_factory.mktemp("browser-media")),
-    )
-    manage = [sys.executable, str(ROOT / "manage.py")]
+    preparation = _server.prepare(tmp_path_factory)  # usually started already, by the root conftest
     log = tmp_path_factory.mktemp("browser-log") / "server.log"
     try:
-        for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
-            done = subprocess.run(
-                [*manage, *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-            )
-            if done.returncode != 0:
-                pytest.fail(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        problem = preparation.wait()
+        if problem:
+            pytest.fail(problem)
         port = _free_port()
         with open(log, "w") as out:
             server = subprocess.Popen(
-                [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+                [*_server.MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"],
                 cwd=ROOT,
-                env=env,
+                env=preparation.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -140,7 +98,7 @@ def demo_server(chromium_path, tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
     finally:
-        database.drop()
+        _server.close()
 
 
 @pytest.fixture(scope="session")

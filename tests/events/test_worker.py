@@ -30,7 +30,7 @@ def test_a_transition_reaches_the_receiver_signed_and_a_500_is_retried_by_the_wo
     subscription = webhook_subscription_create(
         actor=client_admin, url=receiver.url, event_types=["task.status_changed"]
     )
-    receiver.script = [500]  # the first attempt fails; the countdown retry (~30 s) succeeds
+    receiver.script = [500]  # the first attempt fails; the countdown retry (~3 s in tests) succeeds
     task = world.task_ap_ready
     task_transition(task=task, to=TaskStatus.IN_PROGRESS, actor=provider_manager, version=task.version)
 

@@ -45,7 +45,13 @@ class WorkerProcess:
 
     def __init__(self, *, pool: str = "solo"):
         self.name = f"kpo-test-{uuid.uuid4().hex[:8]}@%h"
-        env = dict(os.environ, DATABASE_URL=worker_database_url(), PYTHONUNBUFFERED="1")
+        # A failed webhook is retried after 3 s instead of 30, so the retry tests wait less.
+        env = dict(
+            os.environ,
+            DATABASE_URL=worker_database_url(),
+            PYTHONUNBUFFERED="1",
+            KPO_WEBHOOK_FIRST_RETRY_SECONDS="3",
+        )
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -32,8 +32,7 @@ from ..urlsafety import check_webhook_url
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-BACKOFF_FIRST = timedelta(seconds=30)
-BACKOFF_FACTOR = 4  # 30 s, 2 min, 8 min, 32 min, ~2 h, then capped
+BACKOFF_FACTOR = 4  # from settings.KPO_WEBHOOK_FIRST_RETRY_SECONDS (30 s): 2 min, 8 min, 32 min, ~2 h, capped
 BACKOFF_CAP = timedelta(hours=6)
 BACKOFF_JITTER = 0.2  # +-20 %, so receivers that come back are not hit by every retry at once
 # An attempt still "delivering" after this long lost its worker (the request itself times out far sooner).
@@ -49,7 +48,7 @@ PRIVATE_PAYLOAD_KEYS = frozenset({"assignee_user_id"})
 
 def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> timedelta:
     """How long to wait after the `attempts`-th failed attempt (1-based), jittered."""
-    base = BACKOFF_FIRST.total_seconds() * BACKOFF_FACTOR ** max(0, attempts - 1)
+    base = settings.KPO_WEBHOOK_FIRST_RETRY_SECONDS * BACKOFF_FACTOR ** max(0, attempts - 1)
     base = min(base, BACKOFF_CAP.total_seconds())
     jitter = (rng or random).uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
     return timedelta(seconds=base * jitter)
