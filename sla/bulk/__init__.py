@@ -134,6 +134,9 @@ def clocks_recompute_tasks(task_ids: Iterable[int], *, now: datetime | None = No
     # Started before the transaction: on PostgreSQL tasks and stored clocks are read meanwhile elsewhere.
     reads = postgres.Reads(ids) if on_postgres else None
     with transaction.atomic():
+        if on_postgres:
+            with connection.cursor() as cursor:
+                postgres.apply_read_settings(cursor, local=True)
         batch = _load_events(ids, reads)
         pending = batch.ids[batch.sla == NONE]
         if len(pending):
