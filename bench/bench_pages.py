@@ -2,8 +2,8 @@
 
 For each page, in one run: the server time of a full request through Django (middleware, view, template;
 the test client, so no network), p50 and p95 over repeated requests, and the time the same SQL takes run
-alone (every statement the page issued, replayed on a cursor and fetched), with the ratio and the query
-count. Goals (issue 4): within 3x of the page's own SQL, under 150 ms at p95, a constant number of queries.
+alone (every statement the page issued, replayed on a cursor and fetched; each replay right after a
+request, so both see the machine in the same state), with the ratio and the query count. Goals (issue 4): within 3x of the page's own SQL, under 150 ms at p95, a constant number of queries.
 KPO_BENCH_TASKS scales the data set (default 1,000,000); KPO_BENCH_REPEAT the requests per page (30).
 """
 
@@ -30,7 +30,32 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure_page(client, url: str) -> tuple[list[float], list[str], int]:
+def runnable_sql(statements: list[str]) -> list[str]:
+    return [
+        # A server-side cursor (`.iterator()`) is captured as its DECLARE: replay the query it declares.
+        re.sub(r'^DECLARE "[^"]+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR ', "", s)
+        for s in statements
+        if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))
+    ]
+
+
+def run_sql(runnable: list[str]) -> float:
+    """The page's statements alone: executed and fetched, nothing else (the floor the page stands on)."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql in runnable:
+            cursor.execute(sql)
+            if cursor.description:
+                cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def measure(client, url: str) -> tuple[list[float], list[float], list[str], int]:
+    """Page and SQL samples taken in turn (page, its SQL, page, ...), so that both see the machine in the
+    same state: on a shared machine speed drifts over seconds, and two blocks of samples taken one after
+    the other would each catch a different moment."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -41,39 +66,15 @@ def measure_page(client, url: str) -> tuple[list[float], list[str], int]:
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     statements = [q["sql"] for q in captured.captured_queries]
-    samples = []
+    runnable = runnable_sql(statements)
+    run_sql(runnable)  # warm, as the page was
+    pages, sqls = [], []
     for _ in range(REPEAT):
         started = time.perf_counter()
         response = client.get(url)
-        samples.append(time.perf_counter() - started)
-    return samples, statements, len(response.content)
-
-
-def measure_sql(statements: list[str]) -> list[float]:
-    """The page's statements alone: executed and fetched, nothing else (the floor the page stands on)."""
-    from django.db import connection
-
-    runnable = [
-        # A server-side cursor (`.iterator()`) is captured as its DECLARE: replay the query it declares.
-        re.sub(r'^DECLARE "[^"]+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR ', "", s)
-        for s in statements
-        if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))
-    ]
-    with connection.cursor() as cursor:
-        for sql in runnable:  # warm, as the page was
-            cursor.execute(sql)
-            if cursor.description:
-                cursor.fetchall()
-    samples = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for sql in runnable:
-                cursor.execute(sql)
-                if cursor.description:
-                    cursor.fetchall()
-        samples.append(time.perf_counter() - started)
-    return samples
+        pages.append(time.perf_counter() - started)
+        sqls.append(run_sql(runnable))
+    return pages, sqls, statements, len(response.content)
 
 
 def profile_sql(statements: list[str]) -> list[tuple[float, str]]:
@@ -125,8 +126,7 @@ def main() -> None:
         for label, persona, url in pages:
             client = Client()
             client.force_login(world.users[persona])
-            page, statements, size = measure_page(client, url)
-            sql = measure_sql(statements)
+            page, sql, statements, size = measure(client, url)
             p50, p95 = percentile(page, 0.5), percentile(page, 0.95)
             s50, s95 = percentile(sql, 0.5), percentile(sql, 0.95)
             print(
