@@ -5,8 +5,11 @@ foreign-key filters (provider, engagement, assignee) come from the selectors, so
 object is an invalid choice, never a way to learn that it exists.
 """
 
+import functools
+
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
@@ -43,27 +46,28 @@ def _visible_team_members(request) -> QuerySet[TeamMember]:
     return team_members_visible_to(_user(request)) if request is not None else TeamMember.objects.none()
 
 
-def _latest_month_kpi_in(status: str) -> Exists:
-    """The engagement has a KPI snapshot with this status in its latest monthly period."""
-    latest_month = (
-        KpiSnapshot.objects.filter(engagement_id=OuterRef("engagement_id"), period_kind=PeriodKind.MONTH)
-        .order_by("-period_start")
-        .values("period_start")[:1]
-    )
-    return Exists(
-        KpiSnapshot.objects.filter(
-            engagement_id=OuterRef("pk"), period_kind=PeriodKind.MONTH, status=status
-        ).filter(period_start=Subquery(latest_month))
+@functools.cache
+def _health_sql() -> str:
+    """SQL true when the outer engagement row has, in its latest monthly period, a KPI snapshot in status
+    %s, or an open (not accepted, not cancelled) task whose clock is in state %s; the closed statuses are
+    the last parameters. Written once, as SQL: the same query the ORM would spell with Exists, OuterRef and
+    Subquery, without compiling those four subqueries again for every page."""
+    engagement = f'"{Engagement._meta.db_table}"."id"'
+    snapshot, clock, task = KpiSnapshot._meta.db_table, TaskClock._meta.db_table, Task._meta.db_table
+    closed = ", ".join(["%s"] * len(CLOSED_TASK_STATUSES))
+    return (
+        f"(EXISTS (SELECT 1 FROM {snapshot} k WHERE k.engagement_id = {engagement} AND k.period_kind = %s "  # noqa: S608 (table names; values are parameters)
+        "AND k.status = %s AND k.period_start = (SELECT k2.period_start FROM "
+        f"{snapshot} k2 WHERE k2.engagement_id = k.engagement_id AND k2.period_kind = %s "
+        "ORDER BY k2.period_start DESC LIMIT 1)) "
+        f"OR EXISTS (SELECT 1 FROM {clock} c INNER JOIN {task} t ON c.task_id = t.id WHERE c.state = %s "
+        f"AND t.engagement_id = {engagement} AND NOT (t.status IN ({closed}))))"
     )
 
 
-def _open_clock_in(state: str) -> Exists:
-    """The engagement has an open (not accepted, not cancelled) task whose clock is in this state."""
-    return Exists(
-        TaskClock.objects.filter(task__engagement_id=OuterRef("pk"), state=state).exclude(
-            task__status__in=CLOSED_TASK_STATUSES
-        )
-    )
+def _health(kpi_status: str, clock_state: str) -> RawSQL:
+    params = [PeriodKind.MONTH, kpi_status, PeriodKind.MONTH, clock_state, *CLOSED_TASK_STATUSES]
+    return RawSQL(_health_sql(), params, output_field=BooleanField())  # noqa: S611 (parameters)
 
 
 def with_health(engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
@@ -73,8 +77,8 @@ def with_health(engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
     Amber: otherwise, the same with "at risk". Green: neither.
     """
     return engagements.annotate(
-        health_red=_latest_month_kpi_in(KpiStatus.BREACHED) | _open_clock_in(ClockState.BREACHED),
-        health_amber=_latest_month_kpi_in(KpiStatus.AT_RISK) | _open_clock_in(ClockState.AT_RISK),
+        health_red=_health(KpiStatus.BREACHED, ClockState.BREACHED),
+        health_amber=_health(KpiStatus.AT_RISK, ClockState.AT_RISK),
     )
 
 
