@@ -7,12 +7,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from kpo.accounts.models import validate_time_zone
 from kpo.core.fields import country_field, currency_check, currency_field, money_field
 from kpo.core.models import KpoModel, TimeStampedModel
+from kpo.core.urls import reverse_id
 from sla.choices import Priority
 
 from .choices import (
@@ -119,7 +119,7 @@ class Engagement(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("engagements:detail", args=[self.pk])
+        return reverse_id("engagements:detail", self.pk)
 
 
 class EngagementUserObjectPermission(UserObjectPermissionBase):
@@ -217,7 +217,7 @@ class Task(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("engagements:task-detail", args=[self.pk])
+        return reverse_id("engagements:task-detail", self.pk)
 
 
 class TaskEvent(KpoModel):
