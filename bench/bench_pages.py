@@ -3,7 +3,8 @@
 For each page, in one run: the server time of a full request through Django (middleware, view, template;
 the test client, so no network), p50 and p95 over repeated requests, and the time the same SQL takes run
 alone (every statement the page issued, replayed on a cursor and fetched; each replay right after a
-request, so both see the machine in the same state), with the ratio and the query count. Goals (issue 4): within 3x of the page's own SQL, under 150 ms at p95, a constant number of queries.
+request, so both see the machine in the same state), with the ratio and the query count.
+Goals (issue 4): within 3x of the page's own SQL, under 150 ms at p95, a constant number of queries.
 KPO_BENCH_TASKS scales the data set (default 1,000,000); KPO_BENCH_REPEAT the requests per page (30).
 """
 

@@ -36,19 +36,23 @@ class _SettingsRateThrottle(BaseThrottle):
         limit, duration = int(count), _SECONDS[period[0]]
         key = f"throttle:{self.scope}:{ident}"
         if self.cache.add(key, 1, timeout=duration):
-            self.cache.set(f"{key}:opened", time.time(), timeout=duration)
+            self._note_opened(key, duration)
             return True
         try:
             hits = self.cache.incr(key)
         except ValueError:  # the window closed between add() and incr(): this request opens the next one
             self.cache.set(key, 1, timeout=duration)
-            self.cache.set(f"{key}:opened", time.time(), timeout=duration)
+            self._note_opened(key, duration)
             return True
         if hits <= limit:
             return True
         opened = self.cache.get(f"{key}:opened") or time.time()
         self._wait = max(1.0, opened + duration - time.time())
         return False
+
+    def _note_opened(self, key: str, duration: int) -> None:
+        """When the window opened, for Retry-After."""
+        self.cache.set(f"{key}:opened", time.time(), timeout=duration)
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)

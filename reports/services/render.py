@@ -200,7 +200,9 @@ def report_version_fail(*, version_id: int, reason: str, claimed_at: datetime | 
 
 def _fail_if_exhausted(*, version_id: int, now: datetime, claimant: str = "") -> None:
     # Out of attempts and its last run is over: the lease expired, or that run's worker died.
-    over = Q(lease_expires_at__lt=now) | (Q(claimed_by=claimant) if claimant else Q(pk__in=[]))
+    over = Q(lease_expires_at__lt=now)
+    if claimant:
+        over |= Q(claimed_by=claimant)
     exhausted = ReportVersion.objects.filter(
         over, pk=version_id, status=ReportStatus.RENDERING, attempts__gte=MAX_ATTEMPTS
     ).exists()

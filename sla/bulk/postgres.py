@@ -98,8 +98,8 @@ _STAGING = (
 
 def apply_read_settings(cursor, *, local: bool) -> None:
     """READ_SETTINGS on this connection: for the transaction only (`local`), or for the session."""
-    for name, value in READ_SETTINGS.items():
-        cursor.execute("SELECT set_config(%s, %s, %s)", [name, value, local])
+    calls = ", ".join(["set_config(%s, %s, %s)"] * len(READ_SETTINGS))
+    cursor.execute(f"SELECT {calls}", [p for item in READ_SETTINGS.items() for p in (*item, local)])
 
 
 def _codes(column: str, values: list[str]) -> str:
