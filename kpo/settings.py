@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kpo.accounts.middleware.SlidingSessionMiddleware",
     "kpo.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -178,9 +179,11 @@ KPO_MAX_UPLOAD_BYTES = int(os.environ.get("KPO_MAX_UPLOAD_BYTES", str(25 * 1024 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KPO Desk <noreply@kpo-desk.local>")
 
-# Sessions: rotated at login by Django, idle expiry, HttpOnly.
+# Sessions: rotated at login by Django, idle expiry, HttpOnly. The expiry slides with use, pushed back at
+# most once per KPO_SESSION_REFRESH_SECONDS (kpo.accounts.middleware.SlidingSessionMiddleware) instead of a
+# session write on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True
+KPO_SESSION_REFRESH_SECONDS = int(os.environ.get("KPO_SESSION_REFRESH_SECONDS", "300"))
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -25,7 +25,7 @@ from kpo.core.querystrings import without_blank_fields
 from reports.selectors import reports_visible_to
 from sla.choices import Kpi, PeriodKind
 from sla.models import KpiSnapshot
-from sla.selectors import latest_clock_job, with_clocks
+from sla.selectors import latest_clock_job, with_row_clocks
 
 from ..choices import TaskStatus
 from ..filters import EngagementFilter, with_health
@@ -249,6 +249,21 @@ def audit_action_label(action: str) -> str:
     return action.replace(".", " ").replace("_", " ").strip()
 
 
+# The columns the feed and the side lists show. A linked task or person is shown as its title or name (a
+# link by id), so only those columns are read: whole task rows (specification, acceptance criteria) and
+# whole user rows would cost every row a dozen fields to convert and set for nothing.
+# The task table's columns (kpo_ui.task_rows) and its order; not the specification or acceptance criteria.
+TASK_ROW_FIELDS = ("engagement", "title", "priority", "status", "updated_at")
+EVENT_FIELDS = ("kind", "occurred_at", "from_status", "to_status", "from_value", "to_value", "note")
+LINKED_FIELDS = {"task": ("title",), "actor": ("full_name", "email"), "author": ("full_name", "email")}
+LINKED_FIELDS |= {"reviewer": LINKED_FIELDS["actor"], "user": LINKED_FIELDS["actor"]}
+
+
+def linked(relation: str) -> tuple[str, ...]:
+    """`only()` names for a select_related relation shown as a link or a name (see LINKED_FIELDS)."""
+    return (relation, *(f"{relation}__{name}" for name in LINKED_FIELDS[relation]))
+
+
 def _activity(user, engagement) -> list[dict]:
     """Task events, comments and audit entries of the engagement, newest first, capped: three queries."""
     items = []
@@ -264,6 +279,7 @@ def _activity(user, engagement) -> list[dict]:
         task_events_visible_to(user)
         .filter(task_id__in=recent_tasks)
         .select_related("task", "actor")
+        .only(*EVENT_FIELDS, *linked("task"), *linked("actor"))
         .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
     ):
         items.append({"kind": "event", "at": event.occurred_at, "event": event})
@@ -271,6 +287,7 @@ def _activity(user, engagement) -> list[dict]:
         comments_visible_to(user)
         .filter(engagement=engagement)
         .select_related("author", "task")
+        .only("body", "created_at", *linked("author"), *linked("task"))
         .order_by("-created_at", "-id")[:ACTIVITY_ITEMS]
     ):
         items.append({"kind": "comment", "at": comment.created_at, "comment": comment})
@@ -279,6 +296,7 @@ def _activity(user, engagement) -> list[dict]:
         # already in the event history above.
         AuditLog.objects.filter(object_type="engagements.engagement", object_id=str(engagement.pk))
         .select_related("actor")
+        .only("action", "object_repr", "occurred_at", *linked("actor"))
         .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
     )
     for entry in audits:
@@ -298,10 +316,13 @@ def _activity(user, engagement) -> list[dict]:
 def engagement_detail(request, pk: int):
     user = request.user
     engagement = _visible_engagement(user, pk)
-    tasks = with_clocks(
+    tasks = with_row_clocks(
         task_list_for(user)
         .filter(engagement=engagement)
-        .select_related("engagement__provider")
+        # Every row is this engagement's: its row is not joined again for each task (see below).
+        .select_related(None)
+        .select_related("assignee")
+        .only(*TASK_ROW_FIELDS, "assignee", "assignee__full_name")
         .order_by("-updated_at", "-id")
     )
     counts = _task_counts(tasks_visible_to(user).filter(engagement=engagement))
@@ -310,6 +331,9 @@ def engagement_detail(request, pk: int):
     # (the latest-updated tasks; the board's filters reach the others) instead of deep OFFSET scans.
     paginator.count = counts["total"]
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for task in page.object_list:
+        task.engagement = engagement  # the instance already read (with its provider's time zone)
     total_capped = "total" in counts["capped"]
     if is_htmx(request):
         # The task pager swaps only the task card: nothing else is read.
@@ -334,6 +358,7 @@ def engagement_detail(request, pk: int):
         "total_capped": total_capped,
         "consultants": EngagementConsultant.objects.filter(engagement=engagement)
         .select_related("user")
+        .only("role", *linked("user"))
         .order_by("role", "user__full_name"),
         "sla_targets": list(engagement.sla.targets.all()) if engagement.sla else [],
         "kpi_targets": kpi_targets,
@@ -348,12 +373,14 @@ def engagement_detail(request, pk: int):
             reviews_visible_to(user)
             .filter(task__engagement=engagement)
             .select_related("task", "reviewer")
+            .only("outcome", "accuracy_score", "reviewed_at", *linked("task"), *linked("reviewer"))
             .order_by("-reviewed_at")[:8]
         ),
         "reports": list(
             reports_visible_to(user)
             .filter(engagement=engagement)
             .select_related("author")
+            .only("title", "status", "updated_at", *linked("author"))
             .order_by("-updated_at")
         ),
         "spend": _spend(user, engagement),

@@ -26,7 +26,7 @@ PRAGUE = ZoneInfo("Europe/Prague")
 HOUR = 3600
 AFTER_JUNE = datetime(2026, 7, 2, 12, 0, tzinfo=UTC)
 # Session read, user, memberships, the engagement through the permission subquery, the rows, and the
-# session save (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release): whatever the size.
+# session refresh (at most every KPO_SESSION_REFRESH_SECONDS: savepoint, update, release): whatever the size.
 EXPORT_QUERY_BUDGET = 8
 
 

@@ -141,6 +141,41 @@ def test_dashboard_query_count_is_constant_with_clocks_and_breaches(
         assert client.get(reverse("home")).status_code == 200
 
 
+def test_sme_sample_queue_reads_its_clocks_in_one_query(
+    world, client, personas, django_assert_max_num_queries
+):
+    """Each sampled row shows its SLA clock: read for all rows at once, not one query a row."""
+    from sla.models import SampleDraw
+
+    def sample(i):
+        task = make_task(engagement=world.engagement_ap, title=f"Sampled {i}", actor=personas["client_staff"])
+        task_transition(task=task, to=TaskStatus.READY, actor=personas["client_staff"], version=task.version)
+        _deliver(task, personas["provider_manager"])
+        _clock(task, state=ClockState.MET)
+        SampleDraw.objects.get_or_create(  # delivery may already have drawn it
+            task=task,
+            defaults={
+                "engagement": task.engagement,
+                "period_start": timezone.now().date().replace(day=1),
+                "level": "normal",
+                "rate": "0.100",
+                "reason": "test draw",
+                "drawn_at": timezone.now(),
+            },
+        )
+
+    sample(0)
+    client.force_login(personas["client_sme"])
+    with django_assert_max_num_queries(30) as one:
+        body = client.get(reverse("home")).content.decode()
+    assert "Sampled 0" in body
+    for i in range(1, 8):
+        sample(i)
+    with django_assert_max_num_queries(len(one)):
+        body = client.get(reverse("home")).content.decode()
+    assert "Sampled 7" in body and body.count("Resolution: Met") >= 8
+
+
 def test_recruiter_dashboard_lists_candidates_in_pipeline_order(client, consultant_recruiter, provider_p):
     from providers.choices import CandidateStage
     from tests.factories import CandidateFactory

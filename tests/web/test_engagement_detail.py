@@ -128,3 +128,36 @@ def test_activity_shows_audit_actions_as_words_not_codes(world, client, personas
     # An action without a label still reads as words.
     assert "engagement some new thing" in body
     assert "engagement.some_new_thing" not in body
+
+
+def test_activity_items_say_who_did_what_to_which_task(world, client, personas):
+    from engagements.services import task_assign, task_set_priority
+
+    manager, staff = personas["provider_manager"], personas["client_staff"]
+    task = make_task(engagement=world.engagement_ap, title="<b>Clause</b> review", actor=staff)
+    task_transition(task=task, to=TaskStatus.READY, actor=staff, version=task.version)
+    task_set_priority(task=task, priority="P1", actor=staff, version=task.version)
+    task_assign(task=task, assignee=world.analyst_member, actor=manager, version=task.version)
+    task_transition(
+        task=task, to=TaskStatus.IN_PROGRESS, actor=manager, version=task.version, note="On it <now>"
+    )
+    comment_add(engagement=world.engagement_ap, author=staff, body="Any <news>?", task=task)
+    wide = comment_add(engagement=world.engagement_ap, author=staff, body="Engagement-wide note")
+    type(wide).objects.filter(pk=wide.pk).update(author=None)  # its author's account deleted since
+    body = _page(client, staff, world.engagement_ap).content.decode()
+    timeline = body[
+        body.index('<ol class="timeline">') : body.index("</ol>", body.index('<ol class="timeline">'))
+    ]
+    link = (
+        f'<a href="{reverse("engagements:task-detail", args=[task.pk])}">&lt;b&gt;Clause&lt;/b&gt; review</a>'
+    )
+    assert f"created {link}" in timeline
+    assert f'moved {link} to <span class="status s-in_progress">In progress</span>' in timeline
+    assert f"to P1 on {link}" in timeline
+    assert f"reassigned {link} → " in timeline
+    assert "On it &lt;now&gt;" in timeline  # the mover's note, escaped
+    assert f"commented on {link}" in timeline and "Any &lt;news&gt;?" in timeline
+    assert "<strong>Someone</strong> commented <time" in timeline  # no author, no task
+    assert "<b>" not in timeline
+    # Newest first: the comments were written last.
+    assert timeline.index("Engagement-wide note") < timeline.index("reassigned")

@@ -78,6 +78,11 @@ def local_time(context, instant, other_zone=None, fmt=None):
     `other_zone` is an IANA name (typically the provider's or the SLA calendar's zone); when it differs
     from the viewer's, the title says e.g. "14:30 in Asia/Kolkata (provider’s local time)".
     """
+    return time_html(instant, other_zone, fmt)
+
+
+def time_html(instant, other_zone=None, fmt=None):
+    """`{% local_time %}` for Python that writes markup (rows rendered in Python, see kpo_ui)."""
     if not instant:
         return DASH
     if not isinstance(instant, datetime):

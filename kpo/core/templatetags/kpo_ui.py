@@ -1,11 +1,16 @@
 """Layout helpers: which navigation a user's roles call for, and which section is current."""
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from kpo.accounts.choices import CLIENT_ROLES, CONSULTANT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
 from kpo.core.urls import reverse_id
+from kpo.events.messages import activity_note
+
+from .kpo_format import DASH, time_html
 
 register = template.Library()
 
@@ -65,9 +70,13 @@ _TICKING = ("running", "at_risk")
 
 @register.filter
 def main_clock(task):
-    """The clock a task row shows, from its prefetched clocks (`sla.selectors.with_clocks`): the ticking
-    one due soonest, else a breached one, else the rework or resolution clock; None when unmeasured."""
-    clocks = [c for c in task.clocks.all() if c.state != "not_applicable"]
+    """The clock a task row shows, from its prefetched clocks (`sla.selectors.with_row_clocks`, or
+    `with_clocks`): the ticking one due soonest, else a breached one, else the rework or resolution clock;
+    None when unmeasured."""
+    prefetched = getattr(task, "row_clocks", None)
+    clocks = [
+        c for c in (task.clocks.all() if prefetched is None else prefetched) if c.state != "not_applicable"
+    ]
     if not clocks:
         return None
     ticking = [c for c in clocks if c.state in _TICKING and c.due_at is not None]
@@ -96,3 +105,134 @@ def sla_health(engagement) -> str:
     if getattr(engagement, "sla_id", None) is None:
         return "none"
     return engagement_health(engagement)
+
+
+_ROW_CLASS = {"breached": "row-bad", "at_risk": "row-warn"}
+
+
+@register.simple_tag
+def task_rows(tasks, hide_engagement=False, hide_assignee=False) -> SafeString:
+    """The rows of a task table (dashboard/_task_list.html), written in Python as Django's admin writes its
+    change-list rows: a template loop costs about 0.3 ms a row in variable lookups, tags and a
+    blocktranslate, a page's largest share of its Python time. Same markup, same translations."""
+    rows = []
+    for task in tasks:
+        clock = main_clock(task)
+        if clock is None:
+            clock_cell = format_html('<span class="muted">{}</span>', DASH)
+        else:
+            label = _("%(label)s: %(value)s") % {
+                "label": clock.get_kind_display(),
+                "value": clock.get_state_display(),
+            }
+            clock_cell = format_html('<span class="clock c-{}">{}</span>', clock.state, label)
+            if clock.due_at and clock.state in _TICKING:
+                clock_cell += format_html(
+                    '<span class="cell-sub">{} {}</span>',
+                    _("due"),
+                    time_html(clock.due_at, task.engagement.provider.time_zone),
+                )
+        sub = f"#{task.pk}" if hide_engagement else f"#{task.pk} · {task.engagement.title}"
+        assignee = ""
+        if not hide_assignee:
+            name = task.assignee.full_name if task.assignee is not None else ""
+            assignee = format_html('<td class="hide-phone">{}</td>', name or DASH)
+        rows.append(
+            format_html(
+                '<tr class="{}"><td><a class="cell-title" href="{}">{}</a><span class="cell-sub">{}</span></td>'
+                '<td><span class="prio prio-{}" title="{}">{}</span></td>'
+                '<td><span class="status s-{}">{}</span></td><td>{}</td>{}</tr>',
+                _ROW_CLASS.get(clock.state, "") if clock is not None else "",
+                reverse_id("engagements:task-detail", task.pk),
+                task.title,
+                sub,
+                task.priority,
+                task.get_priority_display(),
+                task.priority,
+                task.status,
+                task.get_status_display(),
+                clock_cell,
+                assignee,
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every row is built by format_html
+
+
+def _task_link(task) -> SafeString:
+    return format_html('<a href="{}">{}</a>', reverse_id("engagements:task-detail", task.pk), task.title)
+
+
+def _event_head(event) -> SafeString:
+    link = _task_link(event.task)
+    if event.kind == "status" and not event.from_status:
+        return format_html("{} {}", _("created"), link)
+    if event.kind == "status":
+        return format_html(
+            '{} {} {} <span class="status s-{}">{}</span>',
+            _("moved"),
+            link,
+            _("to"),
+            event.to_status,
+            event.get_to_status_display(),
+        )
+    if event.kind == "priority":
+        said = _("changed the priority from %(old)s to %(new)s on") % {
+            "old": event.from_value,
+            "new": event.to_value,
+        }
+        return format_html("{} {}", said, link)
+    if event.to_value:
+        return format_html("{} {} → {}", _("reassigned"), link, event.to_value)
+    return format_html("{} {}", _("reassigned"), link)
+
+
+@register.simple_tag
+def activity_items(items, zone=None) -> SafeString:
+    """The engagement's activity timeline (`engagements.views.engagement._activity`): task events,
+    comments and audit entries as <li> items, written in Python like `task_rows` (25 items of nested
+    conditions cost a template several milliseconds)."""
+    out = []
+    for item in items:
+        if item["kind"] == "event":
+            event = item["event"]
+            note = ""
+            if event.note and event.from_status:
+                note = format_html('<p class="quote">{}</p>', activity_note(event.note))
+            out.append(
+                format_html(
+                    '<li><span class="timeline__icon timeline__icon--status" aria-hidden="true"></span>'
+                    '<div class="timeline__head"><strong>{}</strong> {} {}</div>{}</li>',
+                    event.actor or _("System"),
+                    _event_head(event),
+                    time_html(event.occurred_at, zone),
+                    note,
+                )
+            )
+        elif item["kind"] == "comment":
+            comment = item["comment"]
+            about = format_html(" {} {}", _("on"), _task_link(comment.task)) if comment.task else ""
+            out.append(
+                format_html(
+                    '<li><span class="timeline__icon timeline__icon--comment" aria-hidden="true"></span>'
+                    '<div class="timeline__head"><strong>{}</strong> {}{} {}</div><p class="quote">{}</p></li>',
+                    comment.author or _("Someone"),
+                    _("commented"),
+                    about,
+                    time_html(comment.created_at, zone),
+                    comment.body,
+                )
+            )
+        else:
+            audit = item["audit"]
+            out.append(
+                format_html(
+                    '<li><span class="timeline__icon timeline__icon--audit" aria-hidden="true"></span>'
+                    '<div class="timeline__head"><strong>{}</strong> <span>{}</span> <span class="muted">{}</span> '
+                    "{}</div></li>",
+                    audit.actor or _("System"),
+                    item["label"],
+                    audit.object_repr,
+                    time_html(audit.occurred_at, zone),
+                )
+            )
+    return mark_safe("\n".join(out))  # noqa: S308 - every item is built by format_html
