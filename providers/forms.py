@@ -1,7 +1,6 @@
 """Forms of the recruiting and matching pages: they check shape; the services and matching decide."""
 
 import re
-import zoneinfo
 from datetime import time
 from decimal import Decimal
 from functools import lru_cache
@@ -10,6 +9,8 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from kpo.core.timezones import sorted_time_zone_names, time_zone_names
 
 from .choices import CandidateSource, CandidateStage, CertificationStandard, StaffRole
 from .models import Candidate, Provider, ServiceLine
@@ -98,12 +99,6 @@ class CandidateHireForm(forms.Form):
     )
 
 
-@lru_cache(maxsize=1)
-def time_zone_names() -> tuple[str, ...]:
-    """The IANA zone names, read once per process (available_timezones() walks the file system)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
 class TimeZoneInput(forms.TextInput):
     """A text box suggesting IANA zones from a <datalist> (six hundred <option>s rendered once per
     process, not through a widget template each: a select of them cost more than ranking providers)."""
@@ -118,7 +113,7 @@ class TimeZoneInput(forms.TextInput):
 
 @lru_cache(maxsize=4)
 def _zone_datalist(element_id: str) -> str:
-    options = "".join(format_html('<option value="{}">', zone) for zone in time_zone_names())
+    options = "".join(format_html('<option value="{}">', zone) for zone in sorted_time_zone_names())
     return format_html('<datalist id="{}">{}</datalist>', element_id, mark_safe(options))  # noqa: S308
 
 

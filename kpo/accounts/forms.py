@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from kpo.core.timezones import sorted_time_zone_names
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Login by email; says plainly when the demo password is switched off."""
@@ -22,11 +24,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 def _zone_choices() -> list[tuple[str, str]]:
-    import zoneinfo
-
-    zones = sorted(
-        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    )
+    zones = [z for z in sorted_time_zone_names() if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
     return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
 
 

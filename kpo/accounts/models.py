@@ -1,7 +1,5 @@
 """Users (email login), organisations and memberships with roles."""
 
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -11,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpo.core.models import KpoModel
+from kpo.core.timezones import time_zone_names
 
 from .choices import OrganisationKind, Role
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zone_names():
         raise ValidationError(_("%(value)s is not a known IANA time zone."), params={"value": value})
 
 

@@ -107,3 +107,25 @@ def test_preview_html_is_the_print_html(report):
     assert "<script" not in html
     assert "/static/css/pdf.css" in html
     assert "Run a citation checklist before every delivery" in html
+
+
+def test_the_collector_paused_for_a_render_is_back_on_after_it_even_when_it_fails(monkeypatch):
+    import gc
+
+    import weasyprint
+
+    from reports.rendering import html_to_pdf
+
+    assert gc.isenabled()
+    pdf, pages = html_to_pdf("<html><body><p>One page</p></body></html>")
+    assert pdf.startswith(b"%PDF-") and pages == 1
+    assert gc.isenabled()
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()  # paused while WeasyPrint works
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(weasyprint.HTML, "render", broken)
+    with pytest.raises(RuntimeError):
+        html_to_pdf("<html><body><p>x</p></body></html>")
+    assert gc.isenabled()
