@@ -1,6 +1,7 @@
 """Layout helpers: which navigation a user's roles call for, and which section is current."""
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from kpo.accounts.selectors import is_operator, user_organisation, user_roles
 from kpo.core.urls import reverse_id
 from kpo.events.messages import activity_note
 
-from .kpo_format import DASH, time_html
+from .kpo_format import DASH, health_badge, money_short, number, time_html
 
 register = template.Library()
 
@@ -236,3 +237,59 @@ def activity_items(items, zone=None) -> SafeString:
                 )
             )
     return mark_safe("\n".join(out))  # noqa: S308 - every item is built by format_html
+
+
+_HEALTH_ROW_CLASS = {"red": "row-bad", "amber": "row-warn"}
+
+
+@register.simple_tag
+def engagement_rows(engagements, compact=False) -> SafeString:
+    """The rows of the engagement table (engagements/_engagement_table.html), written in Python like
+    `task_rows`; `compact` leaves out the service line, dates and budget (the dashboard's card)."""
+    rows = []
+    for engagement in engagements:
+        health = sla_health(engagement)
+        poc = ""
+        if engagement.is_proof_of_concept:
+            poc = format_html(' <span class="tag" title="{}">PoC</span>', _("Proof of concept"))
+        awaiting = "0"
+        if engagement.awaiting_review_count:
+            capped = "+" if engagement.awaiting_review_capped else ""
+            awaiting = format_html("<strong>{}{}</strong>", number(engagement.awaiting_review_count), capped)
+        service_line = dates = budget = ""
+        if not compact:
+            service_line = format_html("<td>{}</td>", engagement.service_line)
+            end = (
+                date_filter(engagement.end_date, "j M Y")
+                if engagement.end_date
+                else format_html('<span class="muted">{}</span>', _("open"))
+            )
+            dates = format_html(
+                '<td class="nowrap">{} – {}</td>', date_filter(engagement.start_date, "j M Y"), end
+            )
+            budget = format_html(
+                '<td class="num">{}</td>', money_short(engagement.budget, engagement.currency)
+            )
+        rows.append(
+            format_html(
+                '<tr class="{}"><td><a class="cell-title" href="{}">{}</a>{}<span class="cell-sub">{} → {}</span></td>'
+                '{}<td><span class="status s-{}">{}</span></td><td>{}</td><td class="num">{}{}</td>'
+                '<td class="num hide-phone">{}</td>{}{}</tr>',
+                _HEALTH_ROW_CLASS.get(health, ""),
+                reverse_id("engagements:detail", engagement.pk),
+                engagement.title,
+                poc,
+                engagement.client,
+                engagement.provider,
+                service_line,
+                engagement.status,
+                engagement.get_status_display(),
+                health_badge(health),
+                number(engagement.open_task_count),
+                "+" if engagement.open_task_capped else "",
+                awaiting,
+                dates,
+                budget,
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every row is built by format_html
