@@ -22,7 +22,7 @@ TASKS = int(os.environ.get("KPO_BENCH_TASKS", "1000000"))
 OPEN_SHARE = 10  # one task in ten is still open (in progress): 100,000 of a million
 BATCH = 200_000
 ROUNDS = int(os.environ.get("KPO_BENCH_ROUNDS", "2"))  # SLA change + floor pairs
-OPEN_ROUNDS = 3
+OPEN_ROUNDS = int(os.environ.get("KPO_BENCH_OPEN_ROUNDS", "5"))  # open-task recomputes (median printed)
 
 # Event templates: (status after the event, minutes after the previous event); the first is creation.
 TEMPLATES = [

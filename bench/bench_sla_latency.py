@@ -8,6 +8,7 @@ Needs PostgreSQL and Redis on this machine; figures only.
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -81,6 +82,7 @@ def main() -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group: the pool children are stopped with it
         )
         lines: list[str] = []
         threading.Thread(target=lambda: [lines.append(x) for x in worker.stdout], daemon=True).start()
@@ -126,7 +128,11 @@ def main() -> None:
                 latencies.append((time.perf_counter() - started) * 1000)
         finally:
             worker.terminate()
-            worker.wait(timeout=20)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # a warm shutdown stuck on a pool child: stop them all
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
     latencies.sort()
     p50 = statistics.median(latencies)
     p95 = latencies[int(len(latencies) * 0.95) - 1]

@@ -249,11 +249,11 @@ def audit_action_label(action: str) -> str:
     return action.replace(".", " ").replace("_", " ").strip()
 
 
+# The task table's columns (kpo_ui.task_rows) and its order; not the specification or acceptance criteria.
+TASK_ROW_FIELDS = ("engagement", "title", "priority", "status", "updated_at")
 # The columns the feed and the side lists show. A linked task or person is shown as its title or name (a
 # link by id), so only those columns are read: whole task rows (specification, acceptance criteria) and
 # whole user rows would cost every row a dozen fields to convert and set for nothing.
-# The task table's columns (kpo_ui.task_rows) and its order; not the specification or acceptance criteria.
-TASK_ROW_FIELDS = ("engagement", "title", "priority", "status", "updated_at")
 EVENT_FIELDS = ("kind", "occurred_at", "from_status", "to_status", "from_value", "to_value", "note")
 LINKED_FIELDS = {"task": ("title",), "actor": ("full_name", "email"), "author": ("full_name", "email")}
 LINKED_FIELDS |= {"reviewer": LINKED_FIELDS["actor"], "user": LINKED_FIELDS["actor"]}

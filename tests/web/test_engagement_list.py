@@ -164,3 +164,19 @@ def test_list_query_count_is_constant(world, client, personas, django_assert_max
         _body(client, health="green")
     with django_assert_max_num_queries(len(small)):
         _body(client, page=2)
+
+
+def test_a_row_shows_link_parties_counts_dates_and_budget(world, client, client_staff):
+    engagement = world.engagement_ap
+    engagement.title = "Peers <2026>"
+    engagement.is_proof_of_concept = True
+    engagement.save(update_fields=["title", "is_proof_of_concept"])
+    client.force_login(client_staff)
+    body = _body(client)
+    row = body[body.index(f'href="{reverse("engagements:detail", args=[engagement.pk])}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Peers &lt;2026&gt;</a>" in row and ">PoC</span>" in row
+    assert f"{engagement.client} → {engagement.provider}" in row
+    assert f"<td>{engagement.service_line}</td>" in row
+    assert '<td class="num">2</td>' in row  # the two open (ready) tasks; the draft is not open
+    assert "6 Jan 2025 – " in row and "120,000\u00a0EUR" in row

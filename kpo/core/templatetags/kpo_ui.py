@@ -1,4 +1,5 @@
-"""Layout helpers: which navigation a user's roles call for, and which section is current."""
+"""Layout helpers: which navigation a user's roles call for, which section is current, and the rows that
+list pages repeat (tasks, engagements, the activity timeline), written in Python for speed."""
 
 from django import template
 from django.template.defaultfilters import date as date_filter
