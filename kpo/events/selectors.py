@@ -1,3 +1,4 @@
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 
 from kpo.accounts.choices import Role
@@ -13,8 +14,19 @@ def inbox_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
+# The header's unread count, on every page: one index probe (notification_inbox_idx), written as SQL. The
+# ORM's count() (a cloned query turned into an aggregate, then compiled) cost ten times the query itself.
+_UNREAD_SQL = (
+    f"SELECT COUNT(*) FROM {Notification._meta.db_table} WHERE recipient_id = %s AND read_at IS NULL"  # noqa: S608 (a table name; the value is a parameter)
+)
+
+
 def unread_count(user) -> int:
-    return inbox_for(user).filter(read_at__isnull=True).count()
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_SQL, [user.pk])
+        return cursor.fetchone()[0]
 
 
 # --- webhooks ------------------------------------------------------------------------------------
