@@ -49,7 +49,7 @@ def with_clocks(tasks: QuerySet[Task]) -> QuerySet[Task]:
     return tasks.prefetch_related(Prefetch("clocks", queryset=TaskClock.objects.order_by("kind")))
 
 
-# What a task row's clock badge reads (kpo_ui.main_clock, kpo_ui.task_rows); the rest stays unread.
+# What a task row's clock badge reads (kpo_ui.task_rows); the rest stays unread.
 ROW_CLOCK_FIELDS = ("task", "kind", "state", "due_at")
 
 

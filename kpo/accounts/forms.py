@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -23,9 +25,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         return super().clean()
 
 
-def _zone_choices() -> list[tuple[str, str]]:
+@lru_cache(maxsize=1)
+def _zone_choices() -> tuple[tuple[str, str], ...]:
     zones = [z for z in sorted_time_zone_names() if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
-    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
+    return (("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones))
 
 
 class ProfileForm(forms.Form):
@@ -47,5 +50,5 @@ class ProfileForm(forms.Form):
         return value
 
     @staticmethod
-    def zone_choices() -> list[tuple[str, str]]:
+    def zone_choices() -> tuple[tuple[str, str], ...]:
         return _zone_choices()
