@@ -26,7 +26,7 @@ from reports.selectors import report_list_for
 from sla.choices import TICKING_STATES, AlertLevel, ClockKind, ClockState
 from sla.models import SlaAlert, TaskClock
 from sla.sampling import sample_awaiting_review
-from sla.selectors import with_row_clocks
+from sla.selectors import attach_row_clocks
 
 OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
 DASHBOARD_ENGAGEMENTS = 8
@@ -74,7 +74,7 @@ def _needs_attention(user, *, assigned_to_me: bool = False):
         .annotate(next_due=Min("clocks__due_at", filter=Q(clocks__state__in=TICKING_STATES)))
         .order_by(F("next_due").asc(nulls_last=True), "priority", "created_at", "pk")
     )
-    return list(with_row_clocks(tasks)[:DASHBOARD_TASKS])
+    return attach_row_clocks(tasks[:DASHBOARD_TASKS])
 
 
 # Which breach a task's row shows when several of its clocks breached: the one about finishing the work.
@@ -179,16 +179,14 @@ def home(request):
     if is_client or is_manager or is_provider_analyst or operator:
         context["stats"] = _task_stats(user)
     if is_client:
-        context["awaiting_review"] = list(
-            with_row_clocks(
-                task_list_for(user)
-                .select_related("engagement__provider")
-                .filter(status=TaskStatus.DELIVERED)
-                .order_by("updated_at", "pk")
-            )[:DASHBOARD_TASKS]
+        context["awaiting_review"] = attach_row_clocks(
+            task_list_for(user)
+            .select_related("engagement__provider")
+            .filter(status=TaskStatus.DELIVERED)
+            .order_by("updated_at", "pk")[:DASHBOARD_TASKS]
         )
     if roles & {Role.CLIENT_SME, Role.CLIENT_ADMIN} or operator:
-        context["sample_queue"] = list(with_row_clocks(sample_awaiting_review(user))[:DASHBOARD_TASKS])
+        context["sample_queue"] = attach_row_clocks(sample_awaiting_review(user)[:DASHBOARD_TASKS])
     if is_client or is_manager or operator:
         context["breaches"] = _recent_breaches(user)
     if is_manager or is_provider_analyst or operator:

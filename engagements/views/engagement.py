@@ -20,17 +20,18 @@ from django.views.decorators.http import require_POST
 from kpo.core.charts import Series, kpi_chart_svg
 from kpo.core.exceptions import ApplicationError
 from kpo.core.htmx import is_htmx, render_partial_or_page
-from kpo.core.models import AuditLog
+from kpo.core.models import AuditLog, choice_label
 from kpo.core.querystrings import without_blank_fields
+from reports.models import RecommendationReport
 from reports.selectors import reports_visible_to
 from sla.choices import Kpi, PeriodKind
 from sla.models import KpiSnapshot
-from sla.selectors import latest_clock_job, with_row_clocks
+from sla.selectors import attach_row_clocks, latest_clock_job
 
 from ..choices import TaskStatus
 from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
-from ..models import EngagementConsultant
+from ..models import EngagementConsultant, QualityReview
 from ..selectors import (
     capped_counts,
     capped_status_counts,
@@ -251,22 +252,27 @@ def audit_action_label(action: str) -> str:
 
 # The task table's columns (kpo_ui.task_rows) and its order; not the specification or acceptance criteria.
 TASK_ROW_FIELDS = ("engagement", "title", "priority", "status", "updated_at")
-# The columns the feed and the side lists show. A linked task or person is shown as its title or name (a
-# link by id), so only those columns are read: whole task rows (specification, acceptance criteria) and
-# whole user rows would cost every row a dozen fields to convert and set for nothing.
-EVENT_FIELDS = ("kind", "occurred_at", "from_status", "to_status", "from_value", "to_value", "note")
-LINKED_FIELDS = {"task": ("title",), "actor": ("full_name", "email"), "author": ("full_name", "email")}
-LINKED_FIELDS |= {"reviewer": LINKED_FIELDS["actor"], "user": LINKED_FIELDS["actor"]}
 
 
-def linked(relation: str) -> tuple[str, ...]:
-    """`only()` names for a select_related relation shown as a link or a name (see LINKED_FIELDS)."""
-    return (relation, *(f"{relation}__{name}" for name in LINKED_FIELDS[relation]))
+def person(relation: str) -> tuple[str, str]:
+    """The value names of a linked person as a feed or side list shows them (kpo_ui.person_name)."""
+    return (f"{relation}__full_name", f"{relation}__email")
+
+
+# The feed and the side lists are read as plain values, only the columns they show: a linked task or
+# person is its id and title or name. Model instances (three per row with their linked task and person)
+# cost a row more Python than its SQL; nothing on the page calls a model method on them.
+EVENT_VALUES = ("kind", "occurred_at", "from_status", "to_status", "from_value", "to_value", "note")
+EVENT_VALUES += ("task_id", "task__title", *person("actor"))
+COMMENT_VALUES = ("body", "created_at", "task_id", "task__title", *person("author"))
+AUDIT_VALUES = ("action", "object_repr", "occurred_at", *person("actor"))
+REVIEW_VALUES = ("outcome", "accuracy_score", "reviewed_at", "task_id", "task__title", *person("reviewer"))
+REPORT_VALUES = ("id", "title", "status", "updated_at", *person("author"))
+CONSULTANT_VALUES = ("role", *person("user"))
 
 
 def _activity(user, engagement) -> list[dict]:
     """Task events, comments and audit entries of the engagement, newest first, capped: three queries."""
-    items = []
     # Every event bumps its task's version and updated_at, so the newest events belong to the most
     # recently updated tasks: read those few tasks' histories instead of sorting the engagement's.
     recent_tasks = (
@@ -275,39 +281,36 @@ def _activity(user, engagement) -> list[dict]:
         .order_by("-updated_at", "-id")
         .values("pk")[:ACTIVITY_ITEMS]
     )
-    for event in (
+    events = (
         task_events_visible_to(user)
         .filter(task_id__in=recent_tasks)
-        .select_related("task", "actor")
-        .only(*EVENT_FIELDS, *linked("task"), *linked("actor"))
-        .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
-    ):
-        items.append({"kind": "event", "at": event.occurred_at, "event": event})
-    for comment in (
+        .order_by("-occurred_at", "-id")
+        .values(*EVENT_VALUES)[:ACTIVITY_ITEMS]
+    )
+    items = [{"kind": "event", "at": event["occurred_at"], "event": event} for event in events]
+    comments = (
         comments_visible_to(user)
         .filter(engagement=engagement)
-        .select_related("author", "task")
-        .only("body", "created_at", *linked("author"), *linked("task"))
-        .order_by("-created_at", "-id")[:ACTIVITY_ITEMS]
-    ):
-        items.append({"kind": "comment", "at": comment.created_at, "comment": comment})
+        .order_by("-created_at", "-id")
+        .values(*COMMENT_VALUES)[:ACTIVITY_ITEMS]
+    )
+    items += [{"kind": "comment", "at": comment["created_at"], "comment": comment} for comment in comments]
     audits = (
         # The engagement's own audit trail (terms, SLA, consultants, recomputes); task changes are
         # already in the event history above.
         AuditLog.objects.filter(object_type="engagements.engagement", object_id=str(engagement.pk))
-        .select_related("actor")
-        .only("action", "object_repr", "occurred_at", *linked("actor"))
-        .order_by("-occurred_at", "-id")[:ACTIVITY_ITEMS]
+        .order_by("-occurred_at", "-id")
+        .values(*AUDIT_VALUES)[:ACTIVITY_ITEMS]
     )
-    for entry in audits:
-        items.append(
-            {
-                "kind": "audit",
-                "at": entry.occurred_at,
-                "audit": entry,
-                "label": audit_action_label(entry.action),
-            }
-        )
+    items += [
+        {
+            "kind": "audit",
+            "at": entry["occurred_at"],
+            "audit": entry,
+            "label": audit_action_label(entry["action"]),
+        }
+        for entry in audits
+    ]
     items.sort(key=lambda item: item["at"], reverse=True)
     return items[:ACTIVITY_ITEMS]
 
@@ -316,7 +319,7 @@ def _activity(user, engagement) -> list[dict]:
 def engagement_detail(request, pk: int):
     user = request.user
     engagement = _visible_engagement(user, pk)
-    tasks = with_row_clocks(
+    tasks = (
         task_list_for(user)
         .filter(engagement=engagement)
         # Every row is this engagement's: its row is not joined again for each task (see below).
@@ -331,7 +334,7 @@ def engagement_detail(request, pk: int):
     # (the latest-updated tasks; the board's filters reach the others) instead of deep OFFSET scans.
     paginator.count = counts["total"]
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    page.object_list = attach_row_clocks(page.object_list)
     for task in page.object_list:
         task.engagement = engagement  # the instance already read (with its provider's time zone)
     total_capped = "total" in counts["capped"]
@@ -356,10 +359,12 @@ def engagement_detail(request, pk: int):
         "engagement": engagement,
         "task_counts": counts,
         "total_capped": total_capped,
-        "consultants": EngagementConsultant.objects.filter(engagement=engagement)
-        .select_related("user")
-        .only("role", *linked("user"))
-        .order_by("role", "user__full_name"),
+        "consultants": [
+            {**link, "role_label": choice_label(EngagementConsultant, "role", link["role"])}
+            for link in EngagementConsultant.objects.filter(engagement=engagement)
+            .order_by("role", "user__full_name")
+            .values(*CONSULTANT_VALUES)
+        ],
         "sla_targets": list(engagement.sla.targets.all()) if engagement.sla else [],
         "kpi_targets": kpi_targets,
         "page": page,
@@ -369,20 +374,20 @@ def engagement_detail(request, pk: int):
         "latest_kpis": sorted(
             (s for s in snapshots if s.period_start == latest_month), key=lambda s: order.get(s.kpi, 99)
         ),
-        "reviews": list(
-            reviews_visible_to(user)
+        "reviews": [
+            {**review, "outcome_label": choice_label(QualityReview, "outcome", review["outcome"])}
+            for review in reviews_visible_to(user)
             .filter(task__engagement=engagement)
-            .select_related("task", "reviewer")
-            .only("outcome", "accuracy_score", "reviewed_at", *linked("task"), *linked("reviewer"))
-            .order_by("-reviewed_at")[:8]
-        ),
-        "reports": list(
-            reports_visible_to(user)
+            .order_by("-reviewed_at")
+            .values(*REVIEW_VALUES)[:8]
+        ],
+        "reports": [
+            {**report, "status_label": choice_label(RecommendationReport, "status", report["status"])}
+            for report in reports_visible_to(user)
             .filter(engagement=engagement)
-            .select_related("author")
-            .only("title", "status", "updated_at", *linked("author"))
             .order_by("-updated_at")
-        ),
+            .values(*REPORT_VALUES)
+        ],
         "spend": _spend(user, engagement),
         "activity": _activity(user, engagement),
         "comment_form": CommentForm(),

@@ -13,6 +13,11 @@ def _choice_labels(field, language: str | None) -> dict:
     return {value: str(label) for value, label in field.flatchoices}
 
 
+def choice_label(model, name: str, value) -> str:
+    """What `instance.get_<name>_display()` says, for a value read without its model (`values()` rows)."""
+    return _choice_labels(model._meta.get_field(name), get_language()).get(value, value)
+
+
 class KpoModel(models.Model):
     """The base of the app's models: `get_FOO_display()` answers from a per-language table.
 

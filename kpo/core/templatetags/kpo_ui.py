@@ -8,8 +8,10 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from engagements.models import TaskEvent
 from kpo.accounts.choices import CLIENT_ROLES, CONSULTANT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
+from kpo.core.models import choice_label
 from kpo.core.urls import reverse_id
 from kpo.events.messages import activity_note
 
@@ -72,7 +74,7 @@ _TICKING = ("running", "at_risk")
 
 
 def main_clock(task):
-    """The clock a task row shows, from its clocks as `sla.selectors.with_row_clocks` reads them: the
+    """The clock a task row shows, from its clocks as `sla.selectors.attach_row_clocks` reads them: the
     ticking one due soonest, else a breached one, else the rework or resolution clock; None when
     unmeasured. A task list without them fails here, loudly, instead of reading each row's clocks apart."""
     clocks = [c for c in task.row_clocks if c.state != "not_applicable"]
@@ -130,8 +132,8 @@ def task_rows(tasks, hide_engagement=False, hide_assignee=False) -> SafeString:
             clock_cell = f'<span class="muted">{DASH}</span>'
         else:
             label = _("%(label)s: %(value)s") % {
-                "label": clock.get_kind_display(),
-                "value": clock.get_state_display(),
+                "label": clock.kind_label,
+                "value": clock.state_label,
             }
             clock_cell = f'<span class="clock c-{esc(clock.state)}">{esc(label)}</span>'
             if clock.due_at and clock.state in _TICKING:
@@ -154,63 +156,72 @@ def task_rows(tasks, hide_engagement=False, hide_assignee=False) -> SafeString:
     return mark_safe("\n".join(rows))  # noqa: S308 - every value is escaped above
 
 
-def _task_link(task) -> str:
-    return f'<a href="{reverse_id("engagements:task-detail", task.pk)}">{esc(task.title)}</a>'
+def _task_link(row: dict) -> str:
+    return f'<a href="{reverse_id("engagements:task-detail", row["task_id"])}">{esc(row["task__title"])}</a>'
 
 
-def _event_head(event) -> str:
-    link = _task_link(event.task)
-    if event.kind == "status" and not event.from_status:
-        return f"{esc(_('created'))} {link}"
-    if event.kind == "status":
+def person_name(row: dict, relation: str, nobody: str) -> str:
+    """A person read as values (`relation__full_name`, `relation__email`) as User.__str__ writes them."""
+    return row[f"{relation}__full_name"] or row[f"{relation}__email"] or nobody
+
+
+def _event_head(event: dict, words: dict) -> str:
+    link = _task_link(event)
+    if event["kind"] == "status" and not event["from_status"]:
+        return f"{words['created']} {link}"
+    if event["kind"] == "status":
+        status = event["to_status"]
         return (
-            f"{esc(_('moved'))} {link} {esc(_('to'))} "
-            f'<span class="status s-{esc(event.to_status)}">{esc(event.get_to_status_display())}</span>'
+            f"{words['moved']} {link} {words['to']} "
+            f'<span class="status s-{esc(status)}">{esc(choice_label(TaskEvent, "to_status", status))}</span>'
         )
-    if event.kind == "priority":
+    if event["kind"] == "priority":
         said = _("changed the priority from %(old)s to %(new)s on") % {
-            "old": event.from_value,
-            "new": event.to_value,
+            "old": event["from_value"],
+            "new": event["to_value"],
         }
         return f"{esc(said)} {link}"
-    if event.to_value:
-        return f"{esc(_('reassigned'))} {link} → {esc(event.to_value)}"
-    return f"{esc(_('reassigned'))} {link}"
+    if event["to_value"]:
+        return f"{words['reassigned']} {link} → {esc(event['to_value'])}"
+    return f"{words['reassigned']} {link}"
 
 
 @register.simple_tag
 def activity_items(items, zone=None) -> SafeString:
     """The engagement's activity timeline (`engagements.views.engagement._activity`): task events,
-    comments and audit entries as <li> items, written in Python like `task_rows` (25 items of nested
-    conditions cost a template several milliseconds)."""
+    comments and audit entries (read as values) as <li> items, written in Python like `task_rows` (25
+    items of nested conditions cost a template several milliseconds)."""
+    # Translated once per timeline, not once per item.
+    words = {word: esc(_(word)) for word in ("created", "moved", "to", "reassigned", "commented", "on")}
+    system, someone = _("System"), _("Someone")
     out = []
     for item in items:
         if item["kind"] == "event":
             event = item["event"]
             note = ""
-            if event.note and event.from_status:
-                note = f'<p class="quote">{esc(activity_note(event.note))}</p>'
+            if event["note"] and event["from_status"]:
+                note = f'<p class="quote">{esc(activity_note(event["note"]))}</p>'
             out.append(
                 '<li><span class="timeline__icon timeline__icon--status" aria-hidden="true"></span>'
-                f'<div class="timeline__head"><strong>{esc(event.actor or _("System"))}</strong> '
-                f"{_event_head(event)} {time_html(event.occurred_at, zone)}</div>{note}</li>"
+                f'<div class="timeline__head"><strong>{esc(person_name(event, "actor", system))}</strong> '
+                f"{_event_head(event, words)} {time_html(event['occurred_at'], zone)}</div>{note}</li>"
             )
         elif item["kind"] == "comment":
             comment = item["comment"]
-            about = f" {esc(_('on'))} {_task_link(comment.task)}" if comment.task else ""
+            about = f" {words['on']} {_task_link(comment)}" if comment["task_id"] else ""
             out.append(
                 '<li><span class="timeline__icon timeline__icon--comment" aria-hidden="true"></span>'
-                f'<div class="timeline__head"><strong>{esc(comment.author or _("Someone"))}</strong> '
-                f"{esc(_('commented'))}{about} {time_html(comment.created_at, zone)}</div>"
-                f'<p class="quote">{esc(comment.body)}</p></li>'
+                f'<div class="timeline__head"><strong>{esc(person_name(comment, "author", someone))}</strong> '
+                f"{words['commented']}{about} {time_html(comment['created_at'], zone)}</div>"
+                f'<p class="quote">{esc(comment["body"])}</p></li>'
             )
         else:
             audit = item["audit"]
             out.append(
                 '<li><span class="timeline__icon timeline__icon--audit" aria-hidden="true"></span>'
-                f'<div class="timeline__head"><strong>{esc(audit.actor or _("System"))}</strong> '
-                f'<span>{esc(item["label"])}</span> <span class="muted">{esc(audit.object_repr)}</span> '
-                f"{time_html(audit.occurred_at, zone)}</div></li>"
+                f'<div class="timeline__head"><strong>{esc(person_name(audit, "actor", system))}</strong> '
+                f'<span>{esc(item["label"])}</span> <span class="muted">{esc(audit["object_repr"])}</span> '
+                f"{time_html(audit['occurred_at'], zone)}</div></li>"
             )
     return mark_safe("\n".join(out))  # noqa: S308 - every value is escaped above
 
