@@ -65,9 +65,9 @@ def _short_months(language: str | None) -> tuple[str, ...]:
     return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
 
 
-def _day_month_time(moment: datetime, *, with_year: bool) -> str:
+def _day_month_time(moment: datetime, *, with_year: bool, months: tuple[str, ...] | None = None) -> str:
     """`date_format(moment, "j M[ Y], H:i")` without parsing the format for each of a page's times."""
-    month = _short_months(get_language())[moment.month]
+    month = (months or _short_months(get_language()))[moment.month]
     year = f" {moment.year}" if with_year else ""
     return f"{moment.day} {month}{year}, {moment:%H:%M}"
 
@@ -84,30 +84,49 @@ def local_time(context, instant, other_zone=None, fmt=None):
 
 def time_html(instant, other_zone=None, fmt=None):
     """`{% local_time %}` for Python that writes markup (rows rendered in Python, see kpo_ui)."""
-    if not instant:
-        return DASH
-    if not isinstance(instant, datetime):
-        return date_format(instant, "SHORT_DATE_FORMAT", use_l10n=True)
-    viewer = timezone.get_current_timezone()
-    shown = timezone.localtime(instant, viewer) if timezone.is_aware(instant) else instant
-    if fmt is None:
-        # "22 Nov, 14:30" this year, "22 Nov 2025, 14:30" otherwise; month names follow the language.
-        text = _day_month_time(shown, with_year=shown.year != timezone.localtime(timezone.now(), viewer).year)
-    else:
-        text = date_format(shown, fmt, use_l10n=True)
-    zone = _zone(other_zone)
-    viewer_name = str(getattr(viewer, "key", viewer))
-    if zone is not None and timezone.is_aware(instant) and zone.key != viewer_name:
-        there = timezone.localtime(instant, zone)
-        title = _("%(time)s in %(zone)s (provider’s local time); shown in %(viewer)s") % {
-            "time": _day_month_time(there, with_year=True),
-            "zone": zone.key,
-            "viewer": viewer_name,
-        }
-    else:
-        title = _("Shown in %(viewer)s") % {"viewer": viewer_name}
-    # Written directly (format_html's bookkeeping doubled the cost of a tag pages call dozens of times).
-    return mark_safe(f'<time datetime="{instant.isoformat()}" title="{escape(title)}">{escape(text)}</time>')  # noqa: S308
+    return TimeWriter()(instant, other_zone, fmt)
+
+
+class TimeWriter:
+    """`time_html` for the many times of one list: the viewer's zone, the current year, the month names and
+    the translated titles are looked up once per list instead of once per time (a 25-row timeline
+    writes 25 times; each lookup goes through the active-language and time-zone context)."""
+
+    def __init__(self):
+        self.viewer = timezone.get_current_timezone()
+        self.viewer_name = str(getattr(self.viewer, "key", self.viewer))
+        self.this_year = timezone.localtime(timezone.now(), self.viewer).year
+        self.months = _short_months(get_language())
+        self.shown_in = escape(_("Shown in %(viewer)s") % {"viewer": self.viewer_name})
+        self.elsewhere = _("%(time)s in %(zone)s (provider’s local time); shown in %(viewer)s")
+
+    def __call__(self, instant, other_zone=None, fmt=None) -> str:
+        if not instant:
+            return DASH
+        if not isinstance(instant, datetime):
+            return date_format(instant, "SHORT_DATE_FORMAT", use_l10n=True)
+        aware = timezone.is_aware(instant)
+        shown = timezone.localtime(instant, self.viewer) if aware else instant
+        if fmt is None:
+            # "22 Nov, 14:30" this year, "22 Nov 2025, 14:30" otherwise; month names follow the language.
+            text = _day_month_time(shown, with_year=shown.year != self.this_year, months=self.months)
+        else:
+            text = date_format(shown, fmt, use_l10n=True)
+        zone = _zone(other_zone) if other_zone else None
+        if zone is not None and aware and zone.key != self.viewer_name:
+            there = timezone.localtime(instant, zone)
+            title = escape(
+                self.elsewhere
+                % {
+                    "time": _day_month_time(there, with_year=True, months=self.months),
+                    "zone": zone.key,
+                    "viewer": self.viewer_name,
+                }
+            )
+        else:
+            title = self.shown_in
+        # Written directly (format_html's bookkeeping doubled the cost of a tag pages call dozens of times).
+        return mark_safe(f'<time datetime="{instant.isoformat()}" title="{title}">{escape(text)}</time>')  # noqa: S308
 
 
 def _decimal(value) -> Decimal | None:

@@ -15,7 +15,7 @@ from kpo.core.models import choice_label
 from kpo.core.urls import reverse_id
 from kpo.events.messages import activity_note
 
-from .kpo_format import DASH, health_badge, money_short, number, time_html
+from .kpo_format import DASH, TimeWriter, health_badge, money_short, number
 
 register = template.Library()
 
@@ -126,19 +126,18 @@ def task_rows(tasks, hide_engagement=False, hide_assignee=False) -> SafeString:
     change-list rows: a template loop costs about 0.3 ms a row in variable lookups, tags and a
     blocktranslate, a page's largest share of its Python time. Same markup, same translations."""
     rows = []
+    # Translated once per table, not once per row.
+    clock_label, due_word, time_html = _("%(label)s: %(value)s"), esc(_("due")), TimeWriter()
     for task in tasks:
         clock = main_clock(task)
         if clock is None:
             clock_cell = f'<span class="muted">{DASH}</span>'
         else:
-            label = _("%(label)s: %(value)s") % {
-                "label": clock.kind_label,
-                "value": clock.state_label,
-            }
+            label = clock_label % {"label": clock.kind_label, "value": clock.state_label}
             clock_cell = f'<span class="clock c-{esc(clock.state)}">{esc(label)}</span>'
             if clock.due_at and clock.state in _TICKING:
                 due = time_html(clock.due_at, task.engagement.provider.time_zone)
-                clock_cell += f'<span class="cell-sub">{esc(_("due"))} {due}</span>'
+                clock_cell += f'<span class="cell-sub">{due_word} {due}</span>'
         sub = f"#{task.pk}" if hide_engagement else f"#{task.pk} · {esc(task.engagement.title)}"
         assignee = ""
         if not hide_assignee:
@@ -192,8 +191,15 @@ def activity_items(items, zone=None) -> SafeString:
     comments and audit entries (read as values) as <li> items, written in Python like `task_rows` (25
     items of nested conditions cost a template several milliseconds)."""
     # Translated once per timeline, not once per item.
-    words = {word: esc(_(word)) for word in ("created", "moved", "to", "reassigned", "commented", "on")}
-    system, someone = _("System"), _("Someone")
+    words = {
+        "created": esc(_("created")),
+        "moved": esc(_("moved")),
+        "to": esc(_("to")),
+        "reassigned": esc(_("reassigned")),
+        "commented": esc(_("commented")),
+        "on": esc(_("on")),
+    }
+    system, someone, time_html = _("System"), _("Someone"), TimeWriter()
     out = []
     for item in items:
         if item["kind"] == "event":
