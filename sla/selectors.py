@@ -11,7 +11,6 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from engagements.models import Engagement, Task
-from kpo.core.models import choice_label
 
 from .choices import ClockKind, ClockState, Kpi, PeriodKind
 from .models import ClockRecomputeJob, KpiSnapshot, TaskClock
@@ -58,14 +57,6 @@ class RowClock(NamedTuple):
     kind: str
     state: str
     due_at: datetime | None
-
-    @property
-    def kind_label(self) -> str:
-        return choice_label(TaskClock, "kind", self.kind)
-
-    @property
-    def state_label(self) -> str:
-        return choice_label(TaskClock, "state", self.state)
 
 
 def attach_row_clocks(tasks: Iterable[Task]) -> list[Task]:

@@ -13,9 +13,15 @@ def _choice_labels(field, language: str | None) -> dict:
     return {value: str(label) for value, label in field.flatchoices}
 
 
+def choice_labels(model, name: str) -> dict:
+    """{stored value: label} of a model field's choices in the active language: for rows read as values,
+    or to look the language up once for a whole list instead of once per `get_FOO_display()`."""
+    return _choice_labels(model._meta.get_field(name), get_language())
+
+
 def choice_label(model, name: str, value) -> str:
     """What `instance.get_<name>_display()` says, for a value read without its model (`values()` rows)."""
-    return _choice_labels(model._meta.get_field(name), get_language()).get(value, value)
+    return choice_labels(model, name).get(value, value)
 
 
 class KpoModel(models.Model):

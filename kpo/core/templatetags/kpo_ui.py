@@ -8,12 +8,13 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from engagements.models import TaskEvent
+from engagements.models import Task, TaskEvent
 from kpo.accounts.choices import CLIENT_ROLES, CONSULTANT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
-from kpo.core.models import choice_label
-from kpo.core.urls import reverse_id
+from kpo.core.models import choice_label, choice_labels
+from kpo.core.urls import reverse_fixed, reverse_id
 from kpo.events.messages import activity_note
+from sla.models import TaskClock
 
 from .kpo_format import DASH, TimeWriter, health_badge, money_short, number
 
@@ -25,6 +26,13 @@ def id_url(name: str, pk) -> str:
     """`{% url name pk %}` for a URL whose one argument is an integer id, without a resolver walk per call
     (kpo.core.urls): for lists of many objects."""
     return reverse_id(name, pk)
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """`{% url name %}` for a URL without arguments, reversed once per process (kpo.core.urls): the
+    header's links, on every page."""
+    return reverse_fixed(name)
 
 
 @register.simple_tag
@@ -128,12 +136,17 @@ def task_rows(tasks, hide_engagement=False, hide_assignee=False) -> SafeString:
     rows = []
     # Translated once per table, not once per row.
     clock_label, due_word, time_html = _("%(label)s: %(value)s"), esc(_("due")), TimeWriter()
+    kinds, states = choice_labels(TaskClock, "kind"), choice_labels(TaskClock, "state")
+    priorities, statuses = choice_labels(Task, "priority"), choice_labels(Task, "status")
     for task in tasks:
         clock = main_clock(task)
         if clock is None:
             clock_cell = f'<span class="muted">{DASH}</span>'
         else:
-            label = clock_label % {"label": clock.kind_label, "value": clock.state_label}
+            label = clock_label % {
+                "label": kinds.get(clock.kind, clock.kind),
+                "value": states.get(clock.state, clock.state),
+            }
             clock_cell = f'<span class="clock c-{esc(clock.state)}">{esc(label)}</span>'
             if clock.due_at and clock.state in _TICKING:
                 due = time_html(clock.due_at, task.engagement.provider.time_zone)
@@ -148,8 +161,9 @@ def task_rows(tasks, hide_engagement=False, hide_assignee=False) -> SafeString:
             f'<tr class="{_ROW_CLASS.get(clock.state, "") if clock is not None else ""}">'
             f'<td><a class="cell-title" href="{reverse_id("engagements:task-detail", task.pk)}">'
             f'{esc(task.title)}</a><span class="cell-sub">{sub}</span></td>'
-            f'<td><span class="prio prio-{priority}" title="{esc(task.get_priority_display())}">{priority}</span></td>'
-            f'<td><span class="status s-{esc(task.status)}">{esc(task.get_status_display())}</span></td>'
+            f'<td><span class="prio prio-{priority}" title="{esc(priorities.get(task.priority, priority))}">'
+            f"{priority}</span></td>"
+            f'<td><span class="status s-{esc(task.status)}">{esc(statuses.get(task.status, task.status))}</span></td>'
             f"<td>{clock_cell}</td>{assignee}</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value is escaped above
