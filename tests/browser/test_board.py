@@ -20,13 +20,20 @@ def _open_board(page_as, login=MANAGER):
     return page, errors
 
 
-def _startable_card(page) -> tuple[int, str]:
-    """A card the manager can start (any startable column), as (task id, its column)."""
+def _startable_card(page, *, clock_changes: bool = False) -> tuple[int, str]:
+    """A card the manager can start (any startable column), as (task id, its column). With `clock_changes`,
+    one whose badge must change when work starts: a paused clock (it runs again) or the response clock
+    (it stops, the resolution clock shows). A ready card whose response was already answered shows the
+    resolution clock before and after, depending on the hour the demo data was loaded at."""
     for status in STARTABLE:
         for task_id in card_ids(page, status):
-            if card(page, task_id).get_by_role("button", name="In progress", exact=True).count():
+            if not card(page, task_id).get_by_role("button", name="In progress", exact=True).count():
+                continue
+            if not clock_changes or re.search(r"Paused|Response", _clock_text(page, task_id)):
                 return task_id, status
-    raise AssertionError("the demo board has no card the manager can start")
+    raise AssertionError(
+        "the demo board has no card the manager can start" + (" whose clock changes" * clock_changes)
+    )
 
 
 def _clock_text(page, task_id: int) -> str:
@@ -36,7 +43,7 @@ def _clock_text(page, task_id: int) -> str:
 
 def test_a_move_changes_the_cards_column_clock_and_counts_in_place(page_as, shoot):
     page, errors = _open_board(page_as)
-    task_id, source = _startable_card(page)
+    task_id, source = _startable_card(page, clock_changes=True)
     before = {source: column_count(page, source), "in_progress": column_count(page, "in_progress")}
     clock_before = _clock_text(page, task_id)
     title = card(page, task_id).locator("h3").inner_text().strip()
