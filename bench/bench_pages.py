@@ -100,6 +100,99 @@ def profile_sql(statements: list[str]) -> list[tuple[float, str]]:
     return timed
 
 
+def engagement_history(engagement, users) -> None:
+    """What a year-old engagement has beside its tasks, so that the detail page is measured with every
+    panel filled (the data set itself holds only tasks, their events and clocks): twelve months of KPI
+    snapshots (the chart), quality reviews, published reports, comments and logged effort."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from engagements.choices import ReviewOutcome
+    from engagements.models import Comment, QualityReview, Task, TimeEntry
+    from providers.models import TeamMember
+    from reports.choices import ReportStatus
+    from reports.models import RecommendationReport, ReportVersion
+    from sla.choices import Kpi, KpiStatus, PeriodKind
+    from sla.models import KpiSnapshot
+
+    today = timezone.now().date().replace(day=1)
+    months = []
+    for _ in range(12):
+        today = (today - timedelta(days=1)).replace(day=1)
+        months.append(today)
+    KpiSnapshot.objects.bulk_create(
+        KpiSnapshot(
+            engagement=engagement,
+            sla_id=engagement.sla_id,
+            kpi=kpi,
+            period_kind=PeriodKind.MONTH,
+            period_start=start,
+            period_end=(start + timedelta(days=32)).replace(day=1) - timedelta(days=1),
+            numerator=Decimal(90 + (i * 7 + k) % 10),
+            denominator=Decimal(100),
+            value=Decimal(90 + (i * 7 + k) % 10) / 100,
+            target=Decimal("0.95"),
+            status=KpiStatus.MET if (i * 7 + k) % 10 >= 5 else KpiStatus.BREACHED,
+        )
+        for i, start in enumerate(months)
+        for k, kpi in enumerate(Kpi.values)
+    )
+    tasks = list(Task.objects.filter(engagement=engagement).order_by("-updated_at", "-id")[:40])
+    client, author = users["client_staff"], users["consultant_executive"]
+    now = timezone.now()
+    QualityReview.objects.bulk_create(
+        QualityReview(
+            task=task,
+            reviewer=client,
+            accuracy_score=Decimal(80 + i),
+            outcome=ReviewOutcome.ACCEPTED if i % 3 else ReviewOutcome.REWORK,
+            reviewed_at=now - timedelta(hours=i),
+        )
+        for i, task in enumerate(tasks[:10])
+    )
+    Comment.objects.bulk_create(
+        Comment(
+            engagement=engagement,
+            task=task if i % 2 else None,
+            author=client,
+            body=f"Comment {i} on the work.",
+        )
+        for i, task in enumerate(tasks[:30])
+    )
+    member = TeamMember.objects.create(provider=engagement.provider, full_name="Bench analyst")
+    TimeEntry.objects.bulk_create(
+        TimeEntry(
+            task=task,
+            team_member=member,
+            work_date=date.today() - timedelta(days=i),
+            hours=Decimal("2.50"),
+            hourly_rate=Decimal("40.00"),
+            currency=engagement.currency,
+        )
+        for i, task in enumerate(tasks)
+    )
+    for start in months[:5]:
+        report = RecommendationReport.objects.create(
+            engagement=engagement,
+            author=author,
+            title=f"Monthly review {start:%B %Y}",
+            period_start=start,
+            period_end=start + timedelta(days=27),
+            status=ReportStatus.READY,
+        )
+        # A published version (its PDF is not opened by the page, only its being ready is read).
+        ReportVersion.objects.create(
+            report=report,
+            number=1,
+            status=ReportStatus.READY,
+            file=f"reports/bench-{report.pk}.pdf",
+            file_size=1,
+            content_sha256="0" * 64,
+        )
+
+
 def main() -> None:
     if not postgres_available():
         print("bench_pages: PostgreSQL is not reachable on 127.0.0.1:5432; skipped")
@@ -114,6 +207,7 @@ def main() -> None:
 
         print(f"data set: {Task.objects.count():,} tasks over {len(world.engagements)} engagements")
         first = world.engagements[0]
+        engagement_history(first, world.users)
         pages = [
             ("engagement list", "consultant_executive", reverse("engagements:list")),
             ("task board", "provider_manager", reverse("engagements:board")),

@@ -276,12 +276,20 @@ def deliverables_visible_to(user: User) -> QuerySet[Deliverable]:
 
 
 def comments_visible_to(user: User) -> QuerySet[Comment]:
-    """Engagement-level comments of visible engagements, and task comments of visible tasks."""
+    """Engagement-level comments of visible engagements, and task comments of visible tasks.
+
+    A task comment is always on its task's engagement (`comment_add`), so every visible comment is on a
+    visible engagement: that filter comes first, and a task comment's task is checked row by row (an
+    index probe). Written as `engagement visible and no task, or task visible` (two IN subqueries OR-ed),
+    PostgreSQL hashed every visible task, 800,000 of them, to filter one engagement's 30 comments: 180 ms.
+    """
     if not _authenticated(user):
         return Comment.objects.none()
-    return Comment.objects.filter(
-        Q(task__isnull=True, engagement_id__in=visible_engagement_ids(user))
-        | Q(task__in=tasks_visible_to(user).values("pk"))
+    if is_operator(user):
+        return Comment.objects.all()
+    visible_task = tasks_visible_to(user).filter(pk=OuterRef("task_id"))
+    return Comment.objects.filter(engagement_id__in=visible_engagement_ids(user)).filter(
+        Q(task__isnull=True) | Exists(visible_task)
     )
 
 
