@@ -154,19 +154,24 @@ def _month_label(day: date) -> str:
     return date_format(day, "M Y")
 
 
-def kpi_chart(engagement, snapshots: list[KpiSnapshot], kpi_targets: dict) -> str | None:
-    """The compliance KPIs over the months as a server-rendered SVG line chart (None without snapshots)."""
-    months = sorted({s.period_start for s in snapshots})
+# What the chart and the "on-time delivery" tile read of each monthly snapshot (plain values).
+SNAPSHOT_VALUES = ("kpi", "period_start", "value", "target")
+
+
+def kpi_chart(engagement, snapshots: list[dict], kpi_targets: dict) -> str | None:
+    """The compliance KPIs over the months as a server-rendered SVG line chart (None without snapshots);
+    `snapshots` are rows of SNAPSHOT_VALUES."""
+    months = sorted({s["period_start"] for s in snapshots})
     if not months:
         return None
-    by_key = {(s.kpi, s.period_start): s for s in snapshots}
+    by_key = {(s["kpi"], s["period_start"]): s["value"] for s in snapshots}
+    labels = [_month_label(month) for month in months]
     series = []
     for kpi in CHARTED_KPIS:
         points = []
-        for month in months:
-            snapshot = by_key.get((kpi, month))
-            value = snapshot.value if snapshot is not None else None
-            points.append((_month_label(month), float(value) * 100 if value is not None else None))
+        for month, label in zip(months, labels, strict=True):
+            value = by_key.get((kpi, month))
+            points.append((label, float(value) * 100 if value is not None else None))
         series.append(Series(str(Kpi(kpi).label), points))
     target = kpi_targets.get(Kpi.RESOLUTION_COMPLIANCE)
     values = [v for s in series for _label, v in s.points if v is not None]
@@ -347,13 +352,13 @@ def engagement_detail(request, pk: int):
             {"engagement": engagement, "page": page, "tasks": page.object_list, "total_capped": total_capped},
         )
     snapshots = list(
-        KpiSnapshot.objects.filter(engagement=engagement, period_kind=PeriodKind.MONTH).order_by(
-            "-period_start", "kpi"
-        )[: CHART_MONTHS * len(Kpi)]
+        KpiSnapshot.objects.filter(engagement=engagement, period_kind=PeriodKind.MONTH)
+        .order_by("-period_start", "kpi")
+        .values(*SNAPSHOT_VALUES)[: CHART_MONTHS * len(Kpi)]
     )
-    latest_month = snapshots[0].period_start if snapshots else None
+    latest_month = snapshots[0]["period_start"] if snapshots else None
     # Each snapshot stores the target it was measured against: the latest month's are the ones in force.
-    kpi_targets = {s.kpi: s.target for s in snapshots if s.period_start == latest_month}
+    kpi_targets = {s["kpi"]: s["target"] for s in snapshots if s["period_start"] == latest_month}
     order = {kpi: i for i, kpi in enumerate(Kpi.values)}
     context = {
         "engagement": engagement,
@@ -372,7 +377,7 @@ def engagement_detail(request, pk: int):
         "kpi_chart": kpi_chart(engagement, snapshots, kpi_targets),
         "latest_month": latest_month,
         "latest_kpis": sorted(
-            (s for s in snapshots if s.period_start == latest_month), key=lambda s: order.get(s.kpi, 99)
+            (s for s in snapshots if s["period_start"] == latest_month), key=lambda s: order.get(s["kpi"], 99)
         ),
         "reviews": [
             {**review, "outcome_label": choice_label(QualityReview, "outcome", review["outcome"])}

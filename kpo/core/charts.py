@@ -11,11 +11,11 @@ of the content), so a report's content hash is stable.
 from __future__ import annotations
 
 import hashlib
+import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,14 @@ TEXT_COLOUR = "#1f2937"
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 Point = tuple[str, float | None]
+
+
+def escape(value) -> str:
+    """What Django's `escape` writes, as a plain string: a chart escapes a few hundred texts, and the
+    lazy-string check and SafeString wrapping of each were a third of its time."""
+    return html.escape(str(value))
+
+
 # Above this many points a line chart marks only the points that missed the target.
 MAX_MARKED_POINTS = 18
 
