@@ -79,7 +79,13 @@ def local_time(context, instant, other_zone=None, fmt=None):
     `other_zone` is an IANA name (typically the provider's or the SLA calendar's zone); when it differs
     from the viewer's, the title says e.g. "14:30 in Asia/Kolkata (provider’s local time)".
     """
-    return time_html(instant, other_zone, fmt)
+    # One writer per template render (and active zone and language): a page's list of times shares its
+    # lookups, as the rows written in Python do.
+    key = (TimeWriter, timezone.get_current_timezone(), get_language())
+    writer = context.render_context.get(key)
+    if writer is None:
+        writer = context.render_context[key] = TimeWriter()
+    return writer(instant, other_zone, fmt)
 
 
 def time_html(instant, other_zone=None, fmt=None):

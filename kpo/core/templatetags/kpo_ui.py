@@ -246,6 +246,38 @@ def activity_items(items, zone=None) -> SafeString:
     return mark_safe("\n".join(out))  # noqa: S308 - every value is escaped above
 
 
+@register.simple_tag
+def review_items(reviews, zone=None) -> SafeString:
+    """The detail's quality reviews (rows of `engagements.views.engagement.REVIEW_VALUES` with their
+    `outcome_label`) as <li> items, written in Python like `task_rows`."""
+    time_html, out = TimeWriter(), []
+    for review in reviews:
+        badge = "badge-ok" if review["outcome"] == "accepted" else "badge-warn"
+        score = _("Accuracy %(score)s/100") % {"score": number(review["accuracy_score"], 0)}
+        out.append(
+            f'<li><div class="list-row">{_task_link(review)}<span class="badge {badge}">'
+            f'<span class="dot" aria-hidden="true"></span>{esc(review["outcome_label"])}</span></div>\n'
+            f'      <span class="cell-sub">{esc(score)} · {esc(person_name(review, "reviewer", DASH))} · '
+            f"{time_html(review['reviewed_at'], zone)}</span></li>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value is escaped above
+
+
+@register.simple_tag
+def report_items(reports) -> SafeString:
+    """The detail's reports (rows of `engagements.views.engagement.REPORT_VALUES` with their
+    `status_label`) as <li> items, written in Python like `task_rows`."""
+    time_html, out = TimeWriter(), []
+    for report in reports:
+        out.append(
+            f'<li><div class="list-row"><a href="{reverse_id("reports:detail", report["id"])}">'
+            f'{esc(report["title"])}</a><span class="status s-{esc(report["status"])}">'
+            f'{esc(report["status_label"])}</span></div><span class="cell-sub">'
+            f"{esc(person_name(report, 'author', DASH))} · {time_html(report['updated_at'])}</span></li>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value is escaped above
+
+
 _HEALTH_ROW_CLASS = {"red": "row-bad", "amber": "row-warn"}
 
 
