@@ -116,6 +116,7 @@ def sla_health(engagement) -> str:
     return engagement_health(engagement)
 
 
+NEWLINE = "\n"  # the template's line break, kept in the markup
 _ROW_CLASS = {"breached": "row-bad", "at_risk": "row-warn"}
 
 # The rows below are written with f-strings, every value from the database or a translation passed
@@ -254,11 +255,12 @@ def review_items(reviews, zone=None) -> SafeString:
     for review in reviews:
         badge = "badge-ok" if review["outcome"] == "accepted" else "badge-warn"
         score = _("Accuracy %(score)s/100") % {"score": number(review["accuracy_score"], 0)}
+        label, reviewer = esc(review["outcome_label"]), esc(person_name(review, "reviewer", DASH))
+        when = time_html(review["reviewed_at"], zone)
         out.append(
             f'<li><div class="list-row">{_task_link(review)}<span class="badge {badge}">'
-            f'<span class="dot" aria-hidden="true"></span>{esc(review["outcome_label"])}</span></div>\n'
-            f'      <span class="cell-sub">{esc(score)} · {esc(person_name(review, "reviewer", DASH))} · '
-            f"{time_html(review['reviewed_at'], zone)}</span></li>"
+            f'<span class="dot" aria-hidden="true"></span>{label}</span></div>{NEWLINE}'
+            f'      <span class="cell-sub">{esc(score)} · {reviewer} · {when}</span></li>'
         )
     return mark_safe("".join(out))  # noqa: S308 - every value is escaped above
 
@@ -269,11 +271,12 @@ def report_items(reports) -> SafeString:
     `status_label`) as <li> items, written in Python like `task_rows`."""
     time_html, out = TimeWriter(), []
     for report in reports:
+        url, title = reverse_id("reports:detail", report["id"]), esc(report["title"])
+        status, label = esc(report["status"]), esc(report["status_label"])
+        author, when = esc(person_name(report, "author", DASH)), time_html(report["updated_at"])
         out.append(
-            f'<li><div class="list-row"><a href="{reverse_id("reports:detail", report["id"])}">'
-            f'{esc(report["title"])}</a><span class="status s-{esc(report["status"])}">'
-            f'{esc(report["status_label"])}</span></div><span class="cell-sub">'
-            f"{esc(person_name(report, 'author', DASH))} · {time_html(report['updated_at'])}</span></li>"
+            f'<li><div class="list-row"><a href="{url}">{title}</a><span class="status s-{status}">'
+            f'{label}</span></div><span class="cell-sub">{author} · {when}</span></li>'
         )
     return mark_safe("".join(out))  # noqa: S308 - every value is escaped above
 
@@ -286,11 +289,13 @@ def engagement_rows(engagements, compact=False) -> SafeString:
     """The rows of the engagement table (engagements/_engagement_table.html), written in Python like
     `task_rows`; `compact` leaves out the service line, dates and budget (the dashboard's card)."""
     rows = []
+    # Translated once per table; outside the f-strings, where xgettext cannot see a gettext call.
+    poc_title, open_ended = esc(_("Proof of concept")), esc(_("open"))
     for engagement in engagements:
         health = sla_health(engagement)
         poc = ""
         if engagement.is_proof_of_concept:
-            poc = f' <span class="tag" title="{esc(_("Proof of concept"))}">PoC</span>'
+            poc = f' <span class="tag" title="{poc_title}">PoC</span>'
         awaiting = "0"
         if engagement.awaiting_review_count:
             capped = "+" if engagement.awaiting_review_capped else ""
@@ -301,7 +306,7 @@ def engagement_rows(engagements, compact=False) -> SafeString:
             end = (
                 esc(date_filter(engagement.end_date, "j M Y"))
                 if engagement.end_date
-                else f'<span class="muted">{esc(_("open"))}</span>'
+                else f'<span class="muted">{open_ended}</span>'
             )
             dates = f'<td class="nowrap">{esc(date_filter(engagement.start_date, "j M Y"))} – {end}</td>'
             budget = f'<td class="num">{esc(money_short(engagement.budget, engagement.currency))}</td>'
