@@ -1,8 +1,6 @@
 """Layout helpers: which navigation a user's roles call for, which section is current, and the rows that
 list pages repeat (tasks, engagements, the activity timeline), written in Python for speed."""
 
-import html
-
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 from engagements.models import Task, TaskEvent
 from kpo.accounts.choices import CLIENT_ROLES, CONSULTANT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
+from kpo.core.markup import esc
 from kpo.core.models import choice_label, choice_labels
 from kpo.core.urls import reverse_fixed, reverse_id
 from kpo.events.messages import activity_note
@@ -123,10 +122,6 @@ _ROW_CLASS = {"breached": "row-bad", "at_risk": "row-warn"}
 # through `esc` (what Django's `escape` does, without wrapping each piece as a SafeString): format_html's
 # per-argument bookkeeping was a third of their time. Pieces that are already markup (time_html,
 # health_badge) go in as they are.
-
-
-def esc(value) -> str:
-    return html.escape(str(value))
 
 
 @register.simple_tag
