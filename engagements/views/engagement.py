@@ -22,7 +22,6 @@ from kpo.core.exceptions import ApplicationError
 from kpo.core.htmx import is_htmx, render_partial_or_page
 from kpo.core.models import AuditLog, choice_label
 from kpo.core.querystrings import without_blank_fields
-from reports.models import RecommendationReport
 from reports.selectors import reports_visible_to
 from sla.choices import Kpi, PeriodKind
 from sla.models import KpiSnapshot
@@ -31,7 +30,7 @@ from sla.selectors import attach_row_clocks, latest_clock_job
 from ..choices import TaskStatus
 from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
-from ..models import EngagementConsultant, QualityReview
+from ..models import EngagementConsultant
 from ..selectors import (
     capped_counts,
     capped_status_counts,
@@ -379,20 +378,18 @@ def engagement_detail(request, pk: int):
         "latest_kpis": sorted(
             (s for s in snapshots if s["period_start"] == latest_month), key=lambda s: order.get(s["kpi"], 99)
         ),
-        "reviews": [
-            {**review, "outcome_label": choice_label(QualityReview, "outcome", review["outcome"])}
-            for review in reviews_visible_to(user)
+        "reviews": list(
+            reviews_visible_to(user)
             .filter(task__engagement=engagement)
             .order_by("-reviewed_at")
             .values(*REVIEW_VALUES)[:8]
-        ],
-        "reports": [
-            {**report, "status_label": choice_label(RecommendationReport, "status", report["status"])}
-            for report in reports_visible_to(user)
+        ),
+        "reports": list(
+            reports_visible_to(user)
             .filter(engagement=engagement)
             .order_by("-updated_at")
             .values(*REPORT_VALUES)
-        ],
+        ),
         "spend": _spend(user, engagement),
         "activity": _activity(user, engagement),
         "comment_form": CommentForm(),

@@ -6,13 +6,14 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from engagements.models import Task, TaskEvent
+from engagements.models import QualityReview, Task, TaskEvent
 from kpo.accounts.choices import CLIENT_ROLES, CONSULTANT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
 from kpo.core.markup import esc
 from kpo.core.models import choice_label, choice_labels
 from kpo.core.urls import reverse_fixed, reverse_id
 from kpo.events.messages import activity_note
+from reports.models import RecommendationReport
 from sla.models import TaskClock
 
 from .kpo_format import DASH, TimeWriter, health_badge, money_short, number
@@ -244,13 +245,14 @@ def activity_items(items, zone=None) -> SafeString:
 
 @register.simple_tag
 def review_items(reviews, zone=None) -> SafeString:
-    """The detail's quality reviews (rows of `engagements.views.engagement.REVIEW_VALUES` with their
-    `outcome_label`) as <li> items, written in Python like `task_rows`."""
-    time_html, out = TimeWriter(), []
+    """The detail's quality reviews (rows of `engagements.views.engagement.REVIEW_VALUES`) as <li> items,
+    written in Python like `task_rows`."""
+    time_html, out, outcomes = TimeWriter(), [], choice_labels(QualityReview, "outcome")
     for review in reviews:
         badge = "badge-ok" if review["outcome"] == "accepted" else "badge-warn"
         score = _("Accuracy %(score)s/100") % {"score": number(review["accuracy_score"], 0)}
-        label, reviewer = esc(review["outcome_label"]), esc(person_name(review, "reviewer", DASH))
+        label = esc(outcomes.get(review["outcome"], review["outcome"]))
+        reviewer = esc(person_name(review, "reviewer", DASH))
         when = time_html(review["reviewed_at"], zone)
         out.append(
             f'<li><div class="list-row">{_task_link(review)}<span class="badge {badge}">'
@@ -262,12 +264,12 @@ def review_items(reviews, zone=None) -> SafeString:
 
 @register.simple_tag
 def report_items(reports) -> SafeString:
-    """The detail's reports (rows of `engagements.views.engagement.REPORT_VALUES` with their
-    `status_label`) as <li> items, written in Python like `task_rows`."""
-    time_html, out = TimeWriter(), []
+    """The detail's reports (rows of `engagements.views.engagement.REPORT_VALUES`) as <li> items, written
+    in Python like `task_rows`."""
+    time_html, out, statuses = TimeWriter(), [], choice_labels(RecommendationReport, "status")
     for report in reports:
         url, title = reverse_id("reports:detail", report["id"]), esc(report["title"])
-        status, label = esc(report["status"]), esc(report["status_label"])
+        status, label = esc(report["status"]), esc(statuses.get(report["status"], report["status"]))
         author, when = esc(person_name(report, "author", DASH)), time_html(report["updated_at"])
         out.append(
             f'<li><div class="list-row"><a href="{url}">{title}</a><span class="status s-{status}">'
