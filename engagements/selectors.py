@@ -14,6 +14,8 @@ from django.db.models.expressions import RawSQL
 from kpo.accounts.choices import CLIENT_ROLES, PROVIDER_ROLES, Role
 from kpo.accounts.models import User
 from kpo.accounts.selectors import is_operator, user_organisation, user_roles
+from kpo.core.models import AuditLog
+from kpo.core.prepared import PreparedRead
 from kpo.core.sql import comma_joined
 
 from .choices import ConsultantRole, TaskStatus
@@ -205,6 +207,42 @@ def capped_status_counts(
         cursor.execute(sql, [*params, *ids])
         rows = cursor.fetchall()
     return {row[0]: dict(zip(groups, row[1:], strict=True)) for row in rows}
+
+
+# An engagement page's side lists, read as plain values (only what they show; a person is a name and an
+# email), and prepared: their shape never changes, and building them cost more than the reads.
+_CONSULTANT_ROWS = PreparedRead(
+    lambda engagement_id: (
+        EngagementConsultant.objects.filter(engagement_id=engagement_id)
+        .order_by("role", "user__full_name")
+        .values("role", "user__full_name", "user__email")
+    ),
+    engagement_id=int,
+)
+AUDIT_TRAIL_ITEMS = 25
+_AUDIT_TRAIL_ROWS = PreparedRead(
+    # The engagement's own audit trail (terms, SLA, consultants, recomputes); task changes are in the
+    # tasks' event histories.
+    lambda object_id: (
+        AuditLog.objects.filter(object_type="engagements.engagement", object_id=object_id)
+        .order_by("-occurred_at", "-id")
+        .values("action", "object_repr", "occurred_at", "actor__full_name", "actor__email")[
+            :AUDIT_TRAIL_ITEMS
+        ]
+    ),
+    object_id=str,
+)
+
+
+def engagement_consultant_rows(engagement: Engagement) -> list[dict]:
+    """The consultants attached to an engagement the caller read through `engagements_visible_to`."""
+    return _CONSULTANT_ROWS(engagement_id=engagement.pk)
+
+
+def engagement_audit_rows(engagement: Engagement) -> list[dict]:
+    """The latest AUDIT_TRAIL_ITEMS entries of the audit trail of an engagement the caller read through
+    `engagements_visible_to`, newest first."""
+    return _AUDIT_TRAIL_ROWS(object_id=str(engagement.pk))
 
 
 def engagement_roles(user: User, engagement: Engagement) -> frozenset[str]:

@@ -11,9 +11,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from engagements.models import Engagement, Task
+from kpo.core.prepared import PreparedRead
 
 from .choices import ClockKind, ClockState, Kpi, PeriodKind
-from .models import ClockRecomputeJob, KpiSnapshot, TaskClock
+from .models import ClockRecomputeJob, KpiSnapshot, SLATarget, TaskClock
 
 CLOCK_ORDER = {ClockKind.RESPONSE: 0, ClockKind.RESOLUTION: 1, ClockKind.REWORK: 2}
 
@@ -110,6 +111,40 @@ def task_clock_views(task: Task, *, now: datetime | None = None) -> list[ClockVi
             )
         )
     return views
+
+
+# The months of KPI figures an engagement page charts.
+CHART_MONTHS = 12
+# What the chart and the "on-time delivery" tile read of each monthly snapshot.
+CHART_SNAPSHOT_VALUES = ("kpi", "period_start", "value", "target")
+
+_MONTHLY_SNAPSHOTS = PreparedRead(
+    lambda engagement_id: (
+        KpiSnapshot.objects.filter(engagement_id=engagement_id, period_kind=PeriodKind.MONTH)
+        .order_by("-period_start", "kpi")
+        .values(*CHART_SNAPSHOT_VALUES)[: CHART_MONTHS * len(Kpi)]
+    ),
+    engagement_id=int,
+)
+_SLA_TARGETS = PreparedRead(
+    lambda sla_id: (
+        SLATarget.objects.filter(sla_id=sla_id)
+        .order_by("priority")
+        .values("priority", "response_seconds", "resolution_seconds")
+    ),
+    sla_id=int,
+)
+
+
+def monthly_kpi_rows(engagement: Engagement) -> list[dict]:
+    """The engagement's monthly KPI snapshots of the last CHART_MONTHS months, newest first, as rows of
+    CHART_SNAPSHOT_VALUES. The engagement is one the caller read through `engagements_visible_to`."""
+    return _MONTHLY_SNAPSHOTS(engagement_id=engagement.pk)
+
+
+def sla_target_rows(engagement: Engagement) -> list[dict]:
+    """The response and resolution budgets of the engagement's SLA by priority (none without an SLA)."""
+    return _SLA_TARGETS(sla_id=engagement.sla_id) if engagement.sla_id else []
 
 
 def latest_clock_job(engagement: Engagement) -> ClockRecomputeJob | None:

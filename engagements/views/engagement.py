@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 from kpo.core.charts import Series, kpi_chart_svg
 from kpo.core.exceptions import ApplicationError
 from kpo.core.htmx import is_htmx, render_partial_or_page
-from kpo.core.models import AuditLog, choice_label
+from kpo.core.models import choice_labels
 from kpo.core.querystrings import without_blank_fields
 from reports.selectors import reports_visible_to
-from sla.choices import Kpi, PeriodKind
-from sla.models import KpiSnapshot
-from sla.selectors import attach_row_clocks, latest_clock_job
+from sla.choices import Kpi
+from sla.models import SLATarget
+from sla.selectors import attach_row_clocks, latest_clock_job, monthly_kpi_rows, sla_target_rows
 
 from ..choices import TaskStatus
 from ..filters import EngagementFilter, with_health
@@ -35,6 +35,8 @@ from ..selectors import (
     capped_counts,
     capped_status_counts,
     comments_visible_to,
+    engagement_audit_rows,
+    engagement_consultant_rows,
     engagement_list_for,
     engagements_visible_to,
     reviews_visible_to,
@@ -50,7 +52,6 @@ ENGAGEMENTS_PER_PAGE = 25
 ACTIVITY_ITEMS = 25
 # Task counts stop here ("1,000+"): counting an engagement's 200,000 tasks would cost more than the page.
 COUNT_CAP = 1000
-CHART_MONTHS = 12
 OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
 CHARTED_KPIS = (Kpi.RESPONSE_COMPLIANCE, Kpi.RESOLUTION_COMPLIANCE, Kpi.ACCURACY)
 
@@ -153,13 +154,9 @@ def _month_label(day: date) -> str:
     return date_format(day, "M Y")
 
 
-# What the chart and the "on-time delivery" tile read of each monthly snapshot (plain values).
-SNAPSHOT_VALUES = ("kpi", "period_start", "value", "target")
-
-
 def kpi_chart(engagement, snapshots: list[dict], kpi_targets: dict) -> str | None:
     """The compliance KPIs over the months as a server-rendered SVG line chart (None without snapshots);
-    `snapshots` are rows of SNAPSHOT_VALUES."""
+    `snapshots` are rows of sla.selectors.CHART_SNAPSHOT_VALUES."""
     months = sorted({s["period_start"] for s in snapshots})
     if not months:
         return None
@@ -269,10 +266,8 @@ def person(relation: str) -> tuple[str, str]:
 EVENT_VALUES = ("kind", "occurred_at", "from_status", "to_status", "from_value", "to_value", "note")
 EVENT_VALUES += ("task_id", "task__title", *person("actor"))
 COMMENT_VALUES = ("body", "created_at", "task_id", "task__title", *person("author"))
-AUDIT_VALUES = ("action", "object_repr", "occurred_at", *person("actor"))
 REVIEW_VALUES = ("outcome", "accuracy_score", "reviewed_at", "task_id", "task__title", *person("reviewer"))
 REPORT_VALUES = ("id", "title", "status", "updated_at", *person("author"))
-CONSULTANT_VALUES = ("role", *person("user"))
 
 
 def _activity(user, engagement) -> list[dict]:
@@ -299,13 +294,6 @@ def _activity(user, engagement) -> list[dict]:
         .values(*COMMENT_VALUES)[:ACTIVITY_ITEMS]
     )
     items += [{"kind": "comment", "at": comment["created_at"], "comment": comment} for comment in comments]
-    audits = (
-        # The engagement's own audit trail (terms, SLA, consultants, recomputes); task changes are
-        # already in the event history above.
-        AuditLog.objects.filter(object_type="engagements.engagement", object_id=str(engagement.pk))
-        .order_by("-occurred_at", "-id")
-        .values(*AUDIT_VALUES)[:ACTIVITY_ITEMS]
-    )
     items += [
         {
             "kind": "audit",
@@ -313,7 +301,7 @@ def _activity(user, engagement) -> list[dict]:
             "audit": entry,
             "label": audit_action_label(entry["action"]),
         }
-        for entry in audits
+        for entry in engagement_audit_rows(engagement)
     ]
     items.sort(key=lambda item: item["at"], reverse=True)
     return items[:ACTIVITY_ITEMS]
@@ -350,26 +338,25 @@ def engagement_detail(request, pk: int):
             "engagements/_engagement_tasks.html",
             {"engagement": engagement, "page": page, "tasks": page.object_list, "total_capped": total_capped},
         )
-    snapshots = list(
-        KpiSnapshot.objects.filter(engagement=engagement, period_kind=PeriodKind.MONTH)
-        .order_by("-period_start", "kpi")
-        .values(*SNAPSHOT_VALUES)[: CHART_MONTHS * len(Kpi)]
-    )
+    snapshots = monthly_kpi_rows(engagement)
     latest_month = snapshots[0]["period_start"] if snapshots else None
     # Each snapshot stores the target it was measured against: the latest month's are the ones in force.
     kpi_targets = {s["kpi"]: s["target"] for s in snapshots if s["period_start"] == latest_month}
     order = {kpi: i for i, kpi in enumerate(Kpi.values)}
+    consultant_roles = choice_labels(EngagementConsultant, "role")
+    priorities = choice_labels(SLATarget, "priority")
     context = {
         "engagement": engagement,
         "task_counts": counts,
         "total_capped": total_capped,
         "consultants": [
-            {**link, "role_label": choice_label(EngagementConsultant, "role", link["role"])}
-            for link in EngagementConsultant.objects.filter(engagement=engagement)
-            .order_by("role", "user__full_name")
-            .values(*CONSULTANT_VALUES)
+            {**link, "role_label": consultant_roles.get(link["role"], link["role"])}
+            for link in engagement_consultant_rows(engagement)
         ],
-        "sla_targets": list(engagement.sla.targets.all()) if engagement.sla else [],
+        "sla_targets": [
+            {**target, "priority_label": priorities.get(target["priority"], target["priority"])}
+            for target in sla_target_rows(engagement)
+        ],
         "kpi_targets": kpi_targets,
         "page": page,
         "tasks": page.object_list,

@@ -10,7 +10,7 @@ ORGANISATION_FIELDS = ("id", "name", "kind", "group_id")
 
 
 def user_roles(user: User) -> frozenset[str]:
-    """The user's roles, read once per request (or with the API token, see accounts.backends) and cached."""
+    """The user's roles, read once per request (or with the user, see accounts.backends) and cached."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     cached = getattr(user, "_kpo_roles", None)
@@ -18,6 +18,7 @@ def user_roles(user: User) -> frozenset[str]:
         codes = getattr(user, "kpo_role_codes", _UNSET)  # getattr: request.user is a lazy proxy
         if codes is not _UNSET:
             cached = frozenset(code for code in (codes or "").split(",") if code)
+            user._kpo_organisation = _preloaded_organisation(user)
         else:
             # Plain values (every page reads them): model instances of each membership and its
             # organisation cost more Python than the index probe behind them.
@@ -39,10 +40,19 @@ def _organisation(values) -> Organisation:
     return organisation
 
 
+def _preloaded_organisation(user: User) -> Organisation | None:
+    """The organisation read with the user (`kpo_org_*` columns, see accounts.backends), if any."""
+    if getattr(user, "kpo_org_id", None) is None:
+        return None
+    return _organisation(getattr(user, f"kpo_org_{name}") for name in ORGANISATION_FIELDS)
+
+
 def user_organisation(user: User) -> Organisation | None:
     if not getattr(user, "is_authenticated", False):
         return None
     organisation = getattr(user, "_kpo_organisation", _UNSET)
+    if organisation is _UNSET and getattr(user, "kpo_role_codes", _UNSET) is not _UNSET:
+        organisation = user._kpo_organisation = _preloaded_organisation(user)
     if organisation is _UNSET:
         membership = Membership.objects.filter(user=user).select_related("organisation").first()
         organisation = user._kpo_organisation = membership.organisation if membership else None
@@ -68,6 +78,6 @@ def is_consultant(user: User) -> bool:
 
 def forget_cached_roles(user: User) -> None:
     """Drop the per-object role cache after a membership change."""
-    for cached in ("_kpo_roles", "_kpo_organisation", "kpo_role_codes"):
+    for cached in ("_kpo_roles", "_kpo_organisation", "kpo_role_codes", "kpo_org_id"):
         if hasattr(user, cached):
             delattr(user, cached)

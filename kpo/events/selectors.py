@@ -24,6 +24,9 @@ _UNREAD_SQL = (
 def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
+    preloaded = getattr(user, "kpo_unread_count", None)  # read with the session's user (accounts.backends)
+    if preloaded is not None:
+        return preloaded
     with connection.cursor() as cursor:
         cursor.execute(_UNREAD_SQL, [user.pk])
         return cursor.fetchone()[0]

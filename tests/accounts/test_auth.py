@@ -104,3 +104,68 @@ def test_what_kind_of_user_each_persona_is(request, persona, client_side, provid
         consultant,
         False,
     )
+
+
+def _notify(user, n: int, *, read: bool = False):
+    from django.utils import timezone
+
+    from kpo.events.choices import EventType
+    from kpo.events.models import Notification
+
+    return [
+        Notification.objects.create(
+            recipient=user,
+            verb=EventType.SLA_AT_RISK,
+            title=f"At risk {i}",
+            read_at=timezone.now() if read else None,
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_sessions_user_is_read_with_roles_organisation_and_unread_count_in_one_query(
+    client_a, client_staff, django_assert_num_queries
+):
+    """What every page asks of the signed-in user comes with them: one statement, not four."""
+    from kpo.accounts.backends import EmailBackend
+    from kpo.events.selectors import unread_count
+
+    membership_grant(user=client_staff, organisation=client_a.organisation, role=Role.CLIENT_SME)
+    _notify(client_staff, 3)
+    _notify(client_staff, 2, read=True)
+    with django_assert_num_queries(1):
+        user = EmailBackend().get_user(client_staff.pk)
+    with django_assert_num_queries(0):
+        assert user == client_staff and user.email == client_staff.email
+        assert user_roles(user) == {Role.CLIENT_STAFF, Role.CLIENT_SME}
+        assert user_organisation(user) == client_a.organisation
+        assert user_organisation(user).name == client_a.organisation.name
+        assert unread_count(user) == 3
+
+
+def test_a_session_of_a_deactivated_or_unknown_user_signs_nobody_in(client_staff, operator):
+    from kpo.accounts.backends import EmailBackend
+
+    backend = EmailBackend()
+    assert backend.get_user(operator.pk) == operator
+    assert user_organisation(backend.get_user(operator.pk)) is None
+    assert user_roles(backend.get_user(operator.pk)) == frozenset()
+    User.objects.filter(pk=client_staff.pk).update(is_active=False)
+    assert backend.get_user(client_staff.pk) is None
+    assert backend.get_user(10**9) is None
+    assert backend.get_user("not-an-id") is None
+
+
+def test_the_header_count_follows_notifications_marked_read(client_staff, login):
+    """The count read with the user is dropped once the request marks notifications read."""
+    from kpo.events.selectors import unread_count
+    from kpo.events.services import notification_mark_read
+
+    notes = _notify(client_staff, 3)
+    response = login(client_staff).get("/")
+    assert response.wsgi_request.user.kpo_unread_count == 3
+    user = response.wsgi_request.user
+    notification_mark_read(user=user, notification_ids=[notes[0].pk])
+    assert unread_count(user) == 2
+    page = login(client_staff).get("/notifications/")
+    assert b'class="count-badge" aria-hidden="true">2<' in page.content

@@ -10,9 +10,12 @@ from ..models import Notification
 
 
 def notification_mark_read(*, user, notification_ids) -> int:
-    return Notification.objects.filter(recipient=user, pk__in=notification_ids, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    marked = Notification.objects.filter(
+        recipient=user, pk__in=notification_ids, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    if getattr(user, "kpo_unread_count", None) is not None:
+        user.kpo_unread_count = None  # the count read with the user is stale now: the header reads it again
+    return marked
 
 
 EMAIL_BATCH = 500
