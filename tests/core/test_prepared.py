@@ -101,7 +101,9 @@ def test_a_parameter_the_statement_does_not_carry_as_a_value_is_refused(world):
     sliced = PreparedRead(lambda n: SLATarget.objects.values("priority")[:n], n=int)
     with pytest.raises(ValueError, match="plain parameter"):
         sliced(n=2)
-    wrapped = PreparedRead(lambda text: SLATarget.objects.filter(priority__contains=text).values("pk"), text=str)
+    wrapped = PreparedRead(
+        lambda text: SLATarget.objects.filter(priority__contains=text).values("pk"), text=str
+    )
     with pytest.raises(ValueError, match="plain parameter"):
         wrapped(text="P1")
 
