@@ -8,7 +8,7 @@ tables and filtered by subquery (never by a Python list of ids), written as SQL 
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from kpo.accounts.choices import CLIENT_ROLES, PROVIDER_ROLES, Role
@@ -163,14 +163,22 @@ def engagement_list_for(user: User) -> QuerySet[Engagement]:
     )
 
 
+def capped_count(queryset: QuerySet, *, cap: int) -> RawSQL:
+    """An expression: how many rows the queryset has, counted up to `cap` only (a bounded `LIMIT cap`
+    scan, however many rows there are), to annotate another query with or to select."""
+    sql, params = queryset.order_by().values("pk")[:cap].query.sql_with_params()
+    count = f"(SELECT COUNT(*) FROM ({sql}) capped)"  # noqa: S608 (compiled SQL; values are parameters)
+    return RawSQL(count, params, output_field=IntegerField())  # noqa: S611
+
+
 def capped_counts(querysets: dict[str, QuerySet], *, cap: int) -> dict[str, int]:
     """{name: how many rows the queryset has, counted up to `cap` only}, in one query whatever the number
-    of querysets: each is a bounded `LIMIT cap` scan, however many rows there are."""
+    of querysets (see `capped_count`)."""
     selects, params = [], []
     for queryset in querysets.values():
-        sql, query_params = queryset.order_by().values("pk")[:cap].query.sql_with_params()
-        selects.append(f"(SELECT COUNT(*) FROM ({sql}) capped)")  # noqa: S608 (compiled SQL, parameters)
-        params += list(query_params)
+        count = capped_count(queryset, cap=cap)
+        selects.append(count.sql)
+        params += list(count.params)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
         row = cursor.fetchone()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -147,8 +148,23 @@ def sla_target_rows(engagement: Engagement) -> list[dict]:
     return _SLA_TARGETS(sla_id=engagement.sla_id) if engagement.sla_id else []
 
 
+_CLOCK_JOB_FIELDS = tuple(field.attname for field in ClockRecomputeJob._meta.concrete_fields)
+_LATEST_CLOCK_JOB = PreparedRead(
+    lambda engagement_id: (
+        ClockRecomputeJob.objects.filter(engagement_id=engagement_id)
+        .order_by("-created_at", "-id")
+        .values(*_CLOCK_JOB_FIELDS)[:1]
+    ),
+    engagement_id=int,
+)
+
+
 def latest_clock_job(engagement: Engagement) -> ClockRecomputeJob | None:
-    return ClockRecomputeJob.objects.filter(engagement=engagement).order_by("-created_at").first()
+    """The engagement's latest clock recomputation (its progress panel), if it ever had one."""
+    rows = _LATEST_CLOCK_JOB(engagement_id=engagement.pk)
+    if not rows:
+        return None
+    return ClockRecomputeJob.from_db(DEFAULT_DB_ALIAS, _CLOCK_JOB_FIELDS, list(rows[0].values()))
 
 
 def engagement_kpi_months(engagement: Engagement, *, months: int = 3) -> list[dict]:

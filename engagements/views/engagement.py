@@ -32,7 +32,7 @@ from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
 from ..models import EngagementConsultant
 from ..selectors import (
-    capped_counts,
+    capped_count,
     capped_status_counts,
     comments_visible_to,
     engagement_audit_rows,
@@ -123,29 +123,34 @@ def engagement_list(request):
 # --- the detail --------------------------------------------------------------------------------
 
 
+# The task counts an engagement page shows, each bounded (see `_visible_engagement`).
+TASK_COUNTS = {
+    "total": lambda tasks: tasks,
+    "open": lambda tasks: tasks.filter(status__in=OPEN_STATUSES),
+    "awaiting": lambda tasks: tasks.filter(status=TaskStatus.DELIVERED),
+}
+
+
 def _visible_engagement(user, pk: int):
-    """The engagement if the user may see it (else 404), with its SLA health, in one query."""
-    return get_object_or_404(
-        with_health(engagements_visible_to(user)).select_related(
-            "client", "provider", "service_line", "sla__calendar"
+    """The engagement if the user may see it (else 404), with its SLA health and the counts of its tasks
+    the user may see, in one query: `task_counts` holds the total, open and awaiting-review counts, each
+    bounded (at most COUNT_CAP index entries are read; `capped` names those that stopped there)."""
+    tasks = tasks_visible_to(user).filter(engagement_id=pk)
+    engagement = get_object_or_404(
+        with_health(engagements_visible_to(user))
+        .select_related("client", "provider", "service_line", "sla__calendar")
+        .annotate(
+            **{
+                f"kpo_{name}_tasks": capped_count(scope(tasks), cap=COUNT_CAP)
+                for name, scope in TASK_COUNTS.items()
+            }
         ),
         pk=pk,
     )
-
-
-def _task_counts(tasks) -> dict:
-    """Total, open and awaiting-review counts of the (visible) tasks of one engagement, in one query: three
-    bounded counts (each reads at most COUNT_CAP index entries; `capped` says which stopped there)."""
-    counts: dict = capped_counts(
-        {
-            "total": tasks,
-            "open": tasks.filter(status__in=OPEN_STATUSES),
-            "awaiting": tasks.filter(status=TaskStatus.DELIVERED),
-        },
-        cap=COUNT_CAP,
-    )
+    counts: dict = {name: getattr(engagement, f"kpo_{name}_tasks") for name in TASK_COUNTS}
     counts["capped"] = {name for name, n in counts.items() if n >= COUNT_CAP}
-    return counts
+    engagement.task_counts = counts
+    return engagement
 
 
 def _month_label(day: date) -> str:
@@ -320,7 +325,7 @@ def engagement_detail(request, pk: int):
         .only(*TASK_ROW_FIELDS, "assignee", "assignee__full_name")
         .order_by("-updated_at", "-id")
     )
-    counts = _task_counts(tasks_visible_to(user).filter(engagement=engagement))
+    counts = engagement.task_counts
     paginator = Paginator(tasks, TASKS_PER_PAGE)
     # Already counted (up to COUNT_CAP): the paginator need not count again, and pages stop at the cap
     # (the latest-updated tasks; the board's filters reach the others) instead of deep OFFSET scans.
