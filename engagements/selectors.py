@@ -6,6 +6,9 @@ tables and filtered by subquery (never by a Python list of ids), written as SQL 
 `_visible_engagement_ids`). Operators see everything.
 """
 
+import functools
+from collections.abc import Callable
+
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet
@@ -301,6 +304,59 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
             | Exists(TaskEvent.objects.filter(task=OuterRef("pk"), kind="status", to_status=TaskStatus.READY))
         )
     return tasks
+
+
+class PreparedScopedRead:
+    """A `PreparedRead` of a queryset the selectors scope to what `user` may see: one statement per access
+    shape (see `_access_shape`), with the user's id bound at each call like any other parameter.
+
+    The queryset is built once per shape, for a stand-in user of that shape with a stand-in id: what the
+    scoping spells depends on nothing else of a user. A user whose engagement ids were read with them (an
+    API token) is scoped by that list, whose length varies: their queryset is built and run as usual.
+
+        REVIEWS = PreparedScopedRead(
+            lambda user, engagement_id: reviews_visible_to(user).filter(task__engagement_id=engagement_id)
+            .values("outcome")[:8],
+            engagement_id=int,
+        )
+        REVIEWS(request.user, engagement_id=7)
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], **parameters: type):
+        self._build = build
+        self._parameters = parameters
+        self._by_shape: dict[tuple, PreparedRead] = {}
+
+    def __call__(self, user: User, **values) -> list[dict]:
+        shape = _access_shape(user)
+        if shape is None:
+            return list(self._build(user, **values))
+        read = self._by_shape.get(shape)
+        if read is None:
+            build = functools.partial(self._build_for, shape)
+            # An operator's scoping reads nothing of theirs: the id may be left out.
+            read = PreparedRead(build, optional=("viewer_id",), viewer_id=int, **self._parameters)
+            read = self._by_shape.setdefault(shape, read)
+        return read(viewer_id=user.pk, **values)
+
+    def _build_for(self, shape: tuple, viewer_id: int, **values) -> QuerySet:
+        return self._build(_stand_in(shape, viewer_id), **values)
+
+
+def _access_shape(user: User) -> tuple | None:
+    """All the scoping selectors read of a signed-in user besides their id: whether they are an operator,
+    and their roles. None where one statement cannot stand for every such user: signed out, or with the
+    engagement ids read with the user (an id list of any length)."""
+    if not _authenticated(user) or _preloaded_ids(user) is not None:
+        return None
+    return (is_operator(user), user_roles(user))
+
+
+def _stand_in(shape: tuple, pk: int) -> User:
+    operator, roles = shape
+    user = User(pk=pk, is_active=True, is_staff=operator)
+    user._kpo_roles, user._kpo_organisation = roles, None  # as user_roles caches them
+    return user
 
 
 def task_list_for(user: User) -> QuerySet[Task]:

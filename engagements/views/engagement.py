@@ -32,6 +32,7 @@ from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
 from ..models import EngagementConsultant
 from ..selectors import (
+    PreparedScopedRead,
     capped_count,
     capped_status_counts,
     comments_visible_to,
@@ -194,17 +195,7 @@ def _spend(user, engagement) -> dict:
     """Effort logged on the engagement's (visible) tasks, priced at each entry's rate-card snapshot, per
     currency, against the budget. Amounts in another currency than the budget's are shown apart and never
     converted (no exchange rate is agreed on the engagement; a report states the one it uses)."""
-    amount = ExpressionWrapper(
-        F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=18, decimal_places=4)
-    )
-    rows = list(
-        time_entries_visible_to(user)
-        .filter(task__engagement=engagement)
-        .order_by()
-        .values("currency")
-        .annotate(total_hours=Sum("hours"), total_amount=Sum(amount))
-        .order_by("currency")
-    )
+    rows = _SPEND_BY_CURRENCY(user, engagement_id=engagement.pk)
     by_currency = [
         {
             "currency": row["currency"],
@@ -275,29 +266,76 @@ REVIEW_VALUES = ("outcome", "accuracy_score", "reviewed_at", "task_id", "task__t
 REPORT_VALUES = ("id", "title", "status", "updated_at", *person("author"))
 
 
-def _activity(user, engagement) -> list[dict]:
-    """Task events, comments and audit entries of the engagement, newest first, capped: three queries."""
+# The page's reads of what the viewer may see of the engagement, prepared (see PreparedScopedRead): the
+# same querysets every time, whose building and compiling cost more than the reads themselves.
+_RECENT_EVENTS = PreparedScopedRead(
     # Every event bumps its task's version and updated_at, so the newest events belong to the most
     # recently updated tasks: read those few tasks' histories instead of sorting the engagement's.
-    recent_tasks = (
-        tasks_visible_to(user)
-        .filter(engagement=engagement)
-        .order_by("-updated_at", "-id")
-        .values("pk")[:ACTIVITY_ITEMS]
-    )
-    events = (
+    lambda user, engagement_id: (
         task_events_visible_to(user)
-        .filter(task_id__in=recent_tasks)
+        .filter(
+            task_id__in=tasks_visible_to(user)
+            .filter(engagement_id=engagement_id)
+            .order_by("-updated_at", "-id")
+            .values("pk")[:ACTIVITY_ITEMS]
+        )
         .order_by("-occurred_at", "-id")
         .values(*EVENT_VALUES)[:ACTIVITY_ITEMS]
-    )
-    items = [{"kind": "event", "at": event["occurred_at"], "event": event} for event in events]
-    comments = (
+    ),
+    engagement_id=int,
+)
+_RECENT_COMMENTS = PreparedScopedRead(
+    lambda user, engagement_id: (
         comments_visible_to(user)
-        .filter(engagement=engagement)
+        .filter(engagement_id=engagement_id)
         .order_by("-created_at", "-id")
         .values(*COMMENT_VALUES)[:ACTIVITY_ITEMS]
-    )
+    ),
+    engagement_id=int,
+)
+_RECENT_REVIEWS = PreparedScopedRead(
+    lambda user, engagement_id: (
+        reviews_visible_to(user)
+        .filter(task__engagement_id=engagement_id)
+        .order_by("-reviewed_at")
+        .values(*REVIEW_VALUES)[:8]
+    ),
+    engagement_id=int,
+)
+_REPORTS = PreparedScopedRead(
+    lambda user, engagement_id: (
+        reports_visible_to(user)
+        .filter(engagement_id=engagement_id)
+        .order_by("-updated_at")
+        .values(*REPORT_VALUES)
+    ),
+    engagement_id=int,
+)
+_SPEND_BY_CURRENCY = PreparedScopedRead(
+    lambda user, engagement_id: (
+        time_entries_visible_to(user)
+        .filter(task__engagement_id=engagement_id)
+        .order_by()
+        .values("currency")
+        .annotate(
+            total_hours=Sum("hours"),
+            total_amount=Sum(
+                ExpressionWrapper(
+                    F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=18, decimal_places=4)
+                )
+            ),
+        )
+        .order_by("currency")
+    ),
+    engagement_id=int,
+)
+
+
+def _activity(user, engagement) -> list[dict]:
+    """Task events, comments and audit entries of the engagement, newest first, capped: three queries."""
+    events = _RECENT_EVENTS(user, engagement_id=engagement.pk)
+    items = [{"kind": "event", "at": event["occurred_at"], "event": event} for event in events]
+    comments = _RECENT_COMMENTS(user, engagement_id=engagement.pk)
     items += [{"kind": "comment", "at": comment["created_at"], "comment": comment} for comment in comments]
     items += [
         {
@@ -370,18 +408,8 @@ def engagement_detail(request, pk: int):
         "latest_kpis": sorted(
             (s for s in snapshots if s["period_start"] == latest_month), key=lambda s: order.get(s["kpi"], 99)
         ),
-        "reviews": list(
-            reviews_visible_to(user)
-            .filter(task__engagement=engagement)
-            .order_by("-reviewed_at")
-            .values(*REVIEW_VALUES)[:8]
-        ),
-        "reports": list(
-            reports_visible_to(user)
-            .filter(engagement=engagement)
-            .order_by("-updated_at")
-            .values(*REPORT_VALUES)
-        ),
+        "reviews": _RECENT_REVIEWS(user, engagement_id=engagement.pk),
+        "reports": _REPORTS(user, engagement_id=engagement.pk),
         "spend": _spend(user, engagement),
         "activity": _activity(user, engagement),
         "comment_form": CommentForm(),

@@ -22,13 +22,26 @@ Nothing user-scoped belongs here: a permission filter's shape depends on who ask
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
+
+# Every prepared read, to forget their statements when a migration may have changed what they compile to
+# (a test flush recreates auth permissions with new ids, which permission-scoped statements carry).
+_ALL: weakref.WeakSet[PreparedRead] = weakref.WeakSet()
+
+
+def forget_prepared_reads(**kwargs) -> None:
+    """Compile every prepared read again at its next call (connected to `post_migrate`)."""
+    for read in list(_ALL):
+        read._compiled.clear()
+
 
 # Stand-ins nobody's data holds: ints past any id here, strings no code or id is spelled as.
 _INT_BASE = 9_007_199_254_740_000
@@ -46,14 +59,18 @@ class _Compiled:
 
 
 class PreparedRead:
-    def __init__(self, build: Callable[..., QuerySet], **parameters: type):
+    def __init__(self, build: Callable[..., QuerySet], *, optional: tuple[str, ...] = (), **parameters: type):
+        """`parameters` names each value a call gives and its type; those named in `optional` may be left
+        out of the statement (a shape of the queryset that does not need them)."""
         for name, kind in parameters.items():
             if kind not in (int, str):
                 raise TypeError(f"PreparedRead parameter {name!r}: only int and str values can be prepared")
         self._build = build
         self._parameters = parameters
+        self._optional = frozenset(optional)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
+        _ALL.add(self)
 
     def __call__(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> list[dict]:
         if values.keys() != self._parameters.keys():
@@ -68,6 +85,8 @@ class PreparedRead:
             self._parameters[p](values[p]) if i in compiled.slots else p
             for i, p in enumerate(compiled.params)
         ]
+        if not compiled.sql:  # a queryset that can match nothing (`.none()`)
+            return []
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -95,14 +114,20 @@ class PreparedRead:
             raise TypeError("PreparedRead needs a .values() queryset")
         query = queryset.query
         compiler = query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return _Compiled(sql="", params=(), slots=frozenset(), names=(), width=None, converters=())
         slots, seen = set(), set()
         for i, param in enumerate(params):
             if type(param) in (int, str) and param in by_value:
                 slots.add(i)
                 seen.add(by_value[param])
-        missing = set(stand_ins) - seen
-        if missing or any(str(value) in sql for value in stand_ins.values()):
+        missing = set(stand_ins) - seen - self._optional
+        # A stand-in written into the SQL text or into another value (`%...%` of `__contains`) would
+        # be read as a constant, whatever the call gives: refused.
+        constants = [sql, *(str(p) for i, p in enumerate(params) if i not in slots)]
+        if missing or any(str(value) in text for value in stand_ins.values() for text in constants):
             raise ValueError(
                 f"PreparedRead: {sorted(missing)} must each be a plain parameter of the statement"
             )

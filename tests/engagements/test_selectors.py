@@ -14,16 +14,17 @@ from engagements.selectors import (
     task_list_for,
     tasks_visible_to,
 )
-from engagements.services import comment_add, engagement_attach_consultant, engagement_detach_consultant
+from engagements.services import engagement_attach_consultant, engagement_detach_consultant
 from kpo.accounts.choices import Role
 from kpo.accounts.models import User
 from kpo.accounts.services import membership_grant
 
-from ..factories import QualityReviewFactory, make_engagement, make_member, make_task
+from ..factories import make_engagement, make_member, make_task
+from .conftest import TASKS
 
 pytestmark = pytest.mark.django_db
 
-TASKS = ("task_ap_ready", "task_ap_other", "task_ap_draft", "task_bp", "task_aq")
+
 CLIENT_A_SIDE = {
     "engagements": {"ap", "aq"},
     "tasks": {"task_ap_ready", "task_ap_other", "task_ap_draft", "task_aq"},
@@ -82,22 +83,6 @@ VISIBLE = {
     "deactivated_client_staff": NOTHING,
     "deactivated_operator": NOTHING,
 }
-
-
-@pytest.fixture
-def conversation(world, client_staff, other_client_staff, operator):
-    """A comment on every engagement and on every task, and a review of every task."""
-    for key, engagement, author in (
-        ("ap", world.engagement_ap, client_staff),
-        ("bp", world.engagement_bp, other_client_staff),
-        ("aq", world.engagement_aq, client_staff),
-    ):
-        comment_add(engagement=engagement, author=author, body=key)
-    for name in TASKS:
-        task = getattr(world, name)
-        comment_add(engagement=task.engagement, task=task, author=operator, body=f"on:{name}")
-        QualityReviewFactory(task=task, findings=name)
-    return world
 
 
 def persona_user(request, persona: str):
