@@ -61,9 +61,12 @@ class EmailBackend(ModelBackend):
         return super().authenticate(request, username=email, password=password, **kwargs)
 
     def get_user(self, user_id):
-        """The signed-in user of a session, read with their roles, organisation, visible engagements and
-        unread notification count in one statement: every page asks for all four (the header, the
-        scoping selectors), and four index probes in one statement cost far less than four statements."""
+        """The signed-in user of a session, read with their roles, organisation and unread notification
+        count in one statement: every page asks for all three (the header, the scoping selectors), and
+        index probes in one statement cost far less than a statement each. Not their engagement ids, as
+        an API token's read has them: a page's scoped reads are prepared statements
+        (`engagements.selectors.PreparedScopedRead`), and a list of ids would change their shape with
+        its length."""
         from kpo.events.models import Notification
 
         unread = (

@@ -15,8 +15,9 @@ conversions (dates and decimals from SQLite, for instance) but pays for both onl
 The queryset is built once with a stand-in value for each parameter; the compiled statement is kept with
 the positions of those stand-ins among its parameters, and each call puts its own values there. Only
 `.values()` querysets whose parameters are plain equality values (ids, codes) fit: a parameter the ORM
-writes into the SQL text (a slice bound) or expands (an `__in` list) is refused at the first call.
-Nothing user-scoped belongs here: a permission filter's shape depends on who asks.
+writes into the SQL text (a slice bound) or transforms (the wildcards of `__contains`) is refused at the
+first call. A permission-scoped queryset's shape depends on who asks: `engagements.selectors.
+PreparedScopedRead` keeps one prepared read per access shape.
 """
 
 from __future__ import annotations

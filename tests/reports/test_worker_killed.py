@@ -170,10 +170,13 @@ def kill_render(worker, version: ReportVersion, *, attempt: int, in_layout: bool
         lambda: log_lines(worker, f"pid:{victim.pid} exited with 'signal 9 (SIGKILL)'"), worker=worker
     )
     status, attempts, file, file_sha256, _lease = version_state(version)
-    assert status == ReportStatus.RENDERING, (
-        f"the render ended ({status}) before the kill: make the report longer\n{worker.output()}"
+    assert status != ReportStatus.READY, (
+        f"the render ended before the kill: make the report longer\n{worker.output()}"
     )
-    assert (attempts, file, file_sha256) == (attempt, "", "")
+    # The killed attempt wrote nothing. Its message comes back at once: by this read the redelivery may
+    # have claimed the next attempt already (or, after the last attempt, failed the version).
+    assert (file, file_sha256) == ("", "")
+    assert attempts in (attempt, attempt + 1), (attempts, attempt)
     return re.search(r"Process '(ForkPoolWorker-\d+)'", lost[0]).group(1)
 
 
