@@ -220,16 +220,22 @@ def capped_status_counts(
     return {row[0]: dict(zip(groups, row[1:], strict=True)) for row in rows}
 
 
+def person(relation: str) -> tuple[str, str]:
+    """The value names of a linked person as a feed or side list shows them (kpo_ui.person_name)."""
+    return (f"{relation}__full_name", f"{relation}__email")
+
+
 # An engagement page's side lists, read as plain values (only what they show; a person is a name and an
 # email), and prepared: their shape never changes, and building them cost more than the reads.
 _CONSULTANT_ROWS = PreparedRead(
     lambda engagement_id: (
         EngagementConsultant.objects.filter(engagement_id=engagement_id)
         .order_by("role", "user__full_name")
-        .values("role", "user__full_name", "user__email")
+        .values("role", *person("user"))
     ),
     engagement_id=int,
 )
+# As many as the engagement page's activity feed shows (it merges the trail with events and comments).
 AUDIT_TRAIL_ITEMS = 25
 _AUDIT_TRAIL_ROWS = PreparedRead(
     # The engagement's own audit trail (terms, SLA, consultants, recomputes); task changes are in the
@@ -237,9 +243,7 @@ _AUDIT_TRAIL_ROWS = PreparedRead(
     lambda object_id: (
         AuditLog.objects.filter(object_type="engagements.engagement", object_id=object_id)
         .order_by("-occurred_at", "-id")
-        .values("action", "object_repr", "occurred_at", "actor__full_name", "actor__email")[
-            :AUDIT_TRAIL_ITEMS
-        ]
+        .values("action", "object_repr", "occurred_at", *person("actor"))[:AUDIT_TRAIL_ITEMS]
     ),
     object_id=str,
 )

@@ -32,6 +32,7 @@ from ..filters import EngagementFilter, with_health
 from ..forms import CommentForm
 from ..models import EngagementConsultant
 from ..selectors import (
+    AUDIT_TRAIL_ITEMS,
     PreparedScopedRead,
     capped_count,
     capped_status_counts,
@@ -40,6 +41,7 @@ from ..selectors import (
     engagement_consultant_rows,
     engagement_list_for,
     engagements_visible_to,
+    person,
     reviews_visible_to,
     task_events_visible_to,
     task_list_for,
@@ -50,7 +52,8 @@ from ..services import comment_add
 
 TASKS_PER_PAGE = 20
 ENGAGEMENTS_PER_PAGE = 25
-ACTIVITY_ITEMS = 25
+# The activity feed's length: each of its sources (events, comments, the audit trail) reads as many.
+ACTIVITY_ITEMS = AUDIT_TRAIL_ITEMS
 # Task counts stop here ("1,000+"): counting an engagement's 200,000 tasks would cost more than the page.
 COUNT_CAP = 1000
 OPEN_STATUSES = [TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD, TaskStatus.REWORK_REQUESTED]
@@ -249,11 +252,6 @@ def audit_action_label(action: str) -> str:
 
 # The task table's columns (kpo_ui.task_rows) and its order; not the specification or acceptance criteria.
 TASK_ROW_FIELDS = ("engagement", "title", "priority", "status", "updated_at")
-
-
-def person(relation: str) -> tuple[str, str]:
-    """The value names of a linked person as a feed or side list shows them (kpo_ui.person_name)."""
-    return (f"{relation}__full_name", f"{relation}__email")
 
 
 # The feed and the side lists are read as plain values, only the columns they show: a linked task or

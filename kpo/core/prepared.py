@@ -82,12 +82,12 @@ class PreparedRead:
             with self._lock:
                 compiled = self._compile(using)
                 self._compiled[(using, connection.vendor)] = compiled
+        if not compiled.sql:  # a queryset that can match nothing (`.none()`)
+            return []
         params = [
             self._parameters[p](values[p]) if i in compiled.slots else p
             for i, p in enumerate(compiled.params)
         ]
-        if not compiled.sql:  # a queryset that can match nothing (`.none()`)
-            return []
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
